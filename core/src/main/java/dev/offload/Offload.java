@@ -1,0 +1,151 @@
+package dev.offload;
+
+import dev.offload.internal.Defaults;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Runs functions in worker JVMs of the process-wide default context, the shortest way in.
+ *
+ * <pre>{@code
+ * int n = Offload.runSync(Fns::fib, 35);                              // blocking
+ * CompletableFuture<Integer> f = Offload.submit(Fns::fib, 40);        // f.cancel(true) kills the worker
+ * }</pre>
+ *
+ * <p>The default context is created on first use with the configuration given to
+ * {@link #configureDefaultContext(WorkerConfig)} (or {@link WorkerConfig#defaults()}) and closed, with its grace
+ * period, by a JVM shutdown hook. Every call that names no limiter shares {@link #defaultLimiter()}. The
+ * semantics of calls (exceptions, crashes, cancellation, printing) are those of {@link WorkerContext}.
+ *
+ * <p>Thread-safe.
+ */
+public final class Offload {
+    private Offload() {}
+
+    private static WorkerConfig defaultConfig = WorkerConfig.defaults();
+    private static volatile WorkerContext defaultContext;
+
+    /**
+     * Sets the configuration of the default context. Only before the default context starts (the first call or
+     * {@link #defaultContext()}): changing workers under running calls would surprise them.
+     *
+     * @throws IllegalStateException if the default context already exists
+     */
+    public static synchronized void configureDefaultContext(WorkerConfig config) {
+        Objects.requireNonNull(config, "config");
+        if (defaultContext != null && !defaultContext.isClosed()) {
+            throw new IllegalStateException("the default worker context is already running; call "
+                    + "Offload.configureDefaultContext before the first call, or open your own with WorkerContext.open");
+        }
+        defaultConfig = config;
+    }
+
+    /**
+     * The process-wide default context, created on first use. A shutdown hook closes it at JVM exit; closing it
+     * earlier yourself is allowed (an orderly shutdown), and the next call then starts a new default context.
+     */
+    public static WorkerContext defaultContext() {
+        WorkerContext c = defaultContext;
+        if (c == null || c.isClosed()) {
+            synchronized (Offload.class) {
+                c = defaultContext;
+                if (c == null || c.isClosed()) {
+                    c = WorkerContext.open(defaultConfig);
+                    defaultContext = c;
+                }
+            }
+        }
+        return c;
+    }
+
+    /** Statistics of the default context (zeros if it has not started). */
+    public static WorkerStatistics defaultContextStatistics() {
+        WorkerContext c = defaultContext;
+        return c == null ? new WorkerStatistics(0, 0) : c.statistics();
+    }
+
+    /** The limiter of every call that names no other: one permit per available processor until changed. */
+    public static Limiter defaultLimiter() {
+        return Defaults.limiter();
+    }
+
+    /** Runs {@code fn} in a worker and waits for its result (see the class documentation). */
+    public static <R, X extends Exception> R runSync(Fn0<R, X> fn) throws X {
+        return defaultContext().run(CallOptions.DEFAULT, fn, new Object[0]);
+    }
+
+    /** Like {@link #runSync(Fn0)} with per-call options. */
+    public static <R, X extends Exception> R runSync(CallOptions options, Fn0<R, X> fn) throws X {
+        return defaultContext().run(options, fn, new Object[0]);
+    }
+
+    /** Starts {@code fn} in a worker; the future completes with its result (see the class documentation). */
+    public static <R> CompletableFuture<R> submit(Fn0<R, ?> fn) {
+        return defaultContext().start(CallOptions.DEFAULT, fn, new Object[0]);
+    }
+
+    /** Like {@link #submit(Fn0)} with per-call options. */
+    public static <R> CompletableFuture<R> submit(CallOptions options, Fn0<R, ?> fn) {
+        return defaultContext().start(options, fn, new Object[0]);
+    }
+
+    /** Runs {@code fn} with its argument in a worker and waits for its result (see the class documentation). */
+    public static <A, R, X extends Exception> R runSync(Fn1<A, R, X> fn, A a) throws X {
+        return defaultContext().run(CallOptions.DEFAULT, fn, new Object[] {a});
+    }
+
+    /** Like {@link #runSync(Fn1, Object)} with per-call options. */
+    public static <A, R, X extends Exception> R runSync(CallOptions options, Fn1<A, R, X> fn, A a) throws X {
+        return defaultContext().run(options, fn, new Object[] {a});
+    }
+
+    /** Starts {@code fn} in a worker; the future completes with its result (see the class documentation). */
+    public static <A, R> CompletableFuture<R> submit(Fn1<A, R, ?> fn, A a) {
+        return defaultContext().start(CallOptions.DEFAULT, fn, new Object[] {a});
+    }
+
+    /** Like {@link #submit(Fn1, Object)} with per-call options. */
+    public static <A, R> CompletableFuture<R> submit(CallOptions options, Fn1<A, R, ?> fn, A a) {
+        return defaultContext().start(options, fn, new Object[] {a});
+    }
+
+    /** Runs {@code fn} with its arguments in a worker and waits for its result (see the class documentation). */
+    public static <A, B, R, X extends Exception> R runSync(Fn2<A, B, R, X> fn, A a, B b) throws X {
+        return defaultContext().run(CallOptions.DEFAULT, fn, new Object[] {a, b});
+    }
+
+    /** Like {@link #runSync(Fn2, Object, Object)} with per-call options. */
+    public static <A, B, R, X extends Exception> R runSync(CallOptions options, Fn2<A, B, R, X> fn, A a, B b) throws X {
+        return defaultContext().run(options, fn, new Object[] {a, b});
+    }
+
+    /** Starts {@code fn} in a worker; the future completes with its result (see the class documentation). */
+    public static <A, B, R> CompletableFuture<R> submit(Fn2<A, B, R, ?> fn, A a, B b) {
+        return defaultContext().start(CallOptions.DEFAULT, fn, new Object[] {a, b});
+    }
+
+    /** Like {@link #submit(Fn2, Object, Object)} with per-call options. */
+    public static <A, B, R> CompletableFuture<R> submit(CallOptions options, Fn2<A, B, R, ?> fn, A a, B b) {
+        return defaultContext().start(options, fn, new Object[] {a, b});
+    }
+
+    /** Runs {@code fn} with its arguments in a worker and waits for its result (see the class documentation). */
+    public static <A, B, C, R, X extends Exception> R runSync(Fn3<A, B, C, R, X> fn, A a, B b, C c) throws X {
+        return defaultContext().run(CallOptions.DEFAULT, fn, new Object[] {a, b, c});
+    }
+
+    /** Like {@link #runSync(Fn3, Object, Object, Object)} with per-call options. */
+    public static <A, B, C, R, X extends Exception> R runSync(CallOptions options, Fn3<A, B, C, R, X> fn, A a, B b, C c) throws X {
+        return defaultContext().run(options, fn, new Object[] {a, b, c});
+    }
+
+    /** Starts {@code fn} in a worker; the future completes with its result (see the class documentation). */
+    public static <A, B, C, R> CompletableFuture<R> submit(Fn3<A, B, C, R, ?> fn, A a, B b, C c) {
+        return defaultContext().start(CallOptions.DEFAULT, fn, new Object[] {a, b, c});
+    }
+
+    /** Like {@link #submit(Fn3, Object, Object, Object)} with per-call options. */
+    public static <A, B, C, R> CompletableFuture<R> submit(CallOptions options, Fn3<A, B, C, R, ?> fn, A a, B b, C c) {
+        return defaultContext().start(options, fn, new Object[] {a, b, c});
+    }
+}

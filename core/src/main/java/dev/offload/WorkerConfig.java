@@ -1,0 +1,313 @@
+package dev.offload;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How a {@link WorkerContext} starts and keeps its workers. Immutable; made with {@link #builder()}.
+ *
+ * <pre>{@code
+ * WorkerConfig config = WorkerConfig.builder()
+ *     .idleTimeout(Duration.ofSeconds(30))
+ *     .jvmOptions("-Xmx512m")
+ *     .init(Fns::loadModel)
+ *     .retire(Fns::afterTenCalls)
+ *     .build();
+ * }</pre>
+ *
+ * <p>Defaults: idle timeout 10 minutes, grace period 30 seconds, startup timeout 30 seconds, no init, no
+ * retire, the parent's {@code java} ({@code java.home}) and classpath, maximum frame 256 MiB, no prestart.
+ */
+public final class WorkerConfig {
+    private static final WorkerConfig DEFAULT = new Builder().build();
+
+    private final Duration idleTimeout;
+    private final Duration gracePeriod;
+    private final Duration startupTimeout;
+    private final Fn0<?, ?> init;
+    private final Fn0<Boolean, ?> retire;
+    private final List<String> jvmOptions;
+    private final Map<String, String> systemProperties;
+    private final Map<String, String> environment;
+    private final Path javaExecutable;
+    private final List<Path> extraClasspath;
+    private final int prestart;
+    private final int maxFrameSize;
+    private final String allowSerializable;
+
+    private WorkerConfig(Builder b) {
+        idleTimeout = b.idleTimeout;
+        gracePeriod = b.gracePeriod;
+        startupTimeout = b.startupTimeout;
+        init = b.init;
+        retire = b.retire;
+        jvmOptions = List.copyOf(b.jvmOptions);
+        systemProperties = Collections.unmodifiableMap(new LinkedHashMap<>(b.systemProperties));
+        environment = Collections.unmodifiableMap(new LinkedHashMap<>(b.environment));
+        javaExecutable = b.javaExecutable;
+        extraClasspath = List.copyOf(b.extraClasspath);
+        prestart = b.prestart;
+        maxFrameSize = b.maxFrameSize;
+        allowSerializable = String.join(";", b.allowSerializable);
+    }
+
+    /** The configuration used when none is given. */
+    public static WorkerConfig defaults() {
+        return DEFAULT;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from this configuration. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.idleTimeout = idleTimeout;
+        b.gracePeriod = gracePeriod;
+        b.startupTimeout = startupTimeout;
+        b.init = init;
+        b.retire = retire;
+        b.jvmOptions.addAll(jvmOptions);
+        b.systemProperties.putAll(systemProperties);
+        b.environment.putAll(environment);
+        b.javaExecutable = javaExecutable;
+        b.extraClasspath.addAll(extraClasspath);
+        b.prestart = prestart;
+        b.maxFrameSize = maxFrameSize;
+        if (!allowSerializable.isEmpty()) {
+            b.allowSerializable.add(allowSerializable);
+        }
+        return b;
+    }
+
+    /** How long a worker may sit idle in the cache before it is shut down. */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** How long {@link WorkerContext#close()} waits for running calls and exiting workers before SIGKILL. */
+    public Duration gracePeriod() {
+        return gracePeriod;
+    }
+
+    /** How long a new worker has to complete its handshake (and init) before it is killed. */
+    public Duration startupTimeout() {
+        return startupTimeout;
+    }
+
+    /** Runs once in each new worker before its first call, or {@code null}. */
+    public Fn0<?, ?> init() {
+        return init;
+    }
+
+    /** Runs in the worker after each call; {@code true} makes the worker exit after that call. Or {@code null}. */
+    public Fn0<Boolean, ?> retire() {
+        return retire;
+    }
+
+    /** Extra options for the worker JVM, after Offload's own (so they win). */
+    public List<String> jvmOptions() {
+        return jvmOptions;
+    }
+
+    /** System properties set in the worker JVM ({@code -Dkey=value}). */
+    public Map<String, String> systemProperties() {
+        return systemProperties;
+    }
+
+    /** Environment changes for the worker: variables to set, and to remove where the value is {@code null}. */
+    public Map<String, String> environment() {
+        return environment;
+    }
+
+    /** The {@code java} launcher of the workers. */
+    public Path javaExecutable() {
+        return javaExecutable;
+    }
+
+    /** Entries appended to the parent's classpath in the worker. */
+    public List<Path> extraClasspath() {
+        return extraClasspath;
+    }
+
+    /** Workers started in the background as soon as the context opens. */
+    public int prestart() {
+        return prestart;
+    }
+
+    /** Largest frame payload (arguments or result) in bytes. */
+    public int maxFrameSize() {
+        return maxFrameSize;
+    }
+
+    /** Extra classes the default Java codec may deserialize, in {@link java.io.ObjectInputFilter} pattern syntax. */
+    public String allowSerializable() {
+        return allowSerializable;
+    }
+
+    @Override
+    public String toString() {
+        return "WorkerConfig(idleTimeout=" + idleTimeout + ", gracePeriod=" + gracePeriod + ", startupTimeout="
+                + startupTimeout + ", init=" + (init != null) + ", retire=" + (retire != null) + ", jvmOptions="
+                + jvmOptions + ", systemProperties=" + systemProperties + ", environment=" + environment.keySet()
+                + ", javaExecutable=" + javaExecutable + ", extraClasspath=" + extraClasspath + ", prestart="
+                + prestart + ", maxFrameSize=" + maxFrameSize + ")";
+    }
+
+    /** Builds a {@link WorkerConfig}; every setter checks its value and names it when it is bad. */
+    public static final class Builder {
+        private Duration idleTimeout = Duration.ofMinutes(10);
+        private Duration gracePeriod = Duration.ofSeconds(30);
+        private Duration startupTimeout = Duration.ofSeconds(30);
+        private Fn0<?, ?> init;
+        private Fn0<Boolean, ?> retire;
+        private final List<String> jvmOptions = new ArrayList<>();
+        private final Map<String, String> systemProperties = new LinkedHashMap<>();
+        private final Map<String, String> environment = new LinkedHashMap<>();
+        private Path javaExecutable = Paths.get(System.getProperty("java.home"), "bin", "java");
+        private final List<Path> extraClasspath = new ArrayList<>();
+        private int prestart;
+        private int maxFrameSize = 256 * 1024 * 1024;
+        private final List<String> allowSerializable = new ArrayList<>();
+
+        private Builder() {}
+
+        public Builder idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = nonNegative("idleTimeout", idleTimeout);
+            return this;
+        }
+
+        public Builder gracePeriod(Duration gracePeriod) {
+            this.gracePeriod = nonNegative("gracePeriod", gracePeriod);
+            return this;
+        }
+
+        public Builder startupTimeout(Duration startupTimeout) {
+            Objects.requireNonNull(startupTimeout, "startupTimeout");
+            if (startupTimeout.isNegative() || startupTimeout.isZero()) {
+                throw new IllegalArgumentException("startupTimeout must be > 0, was " + startupTimeout);
+            }
+            this.startupTimeout = startupTimeout;
+            return this;
+        }
+
+        /**
+         * A method reference run once in each new worker, before its first call (e.g. to load a model). If it
+         * throws, the call that needed the worker fails with {@link BrokenWorkerException} naming the cause.
+         * {@code null} for none.
+         */
+        public Builder init(Fn0<?, ?> init) {
+            this.init = init;
+            return this;
+        }
+
+        /**
+         * A method reference run in the worker after each call, before the result is sent; when it returns
+         * {@code true} the worker exits after delivering that result, so the next call gets a new worker. If it
+         * throws, that call fails with {@link BrokenWorkerException} naming the cause. {@code null} for none.
+         */
+        public Builder retire(Fn0<Boolean, ?> retire) {
+            this.retire = retire;
+            return this;
+        }
+
+        /** Appends JVM options such as {@code -Xmx512m}. The classpath is not an option: see {@link #extraClasspath}. */
+        public Builder jvmOptions(String... options) {
+            for (String o : options) {
+                Objects.requireNonNull(o, "jvm option");
+                if (o.equals("-cp") || o.equals("-classpath") || o.equals("--class-path") || o.startsWith("--class-path=")) {
+                    throw new IllegalArgumentException("jvmOptions must not set the classpath, was " + o
+                            + "; workers use the parent's classpath, extend it with extraClasspath(...)");
+                }
+                if (!o.startsWith("-")) {
+                    throw new IllegalArgumentException("jvmOptions must be JVM options starting with '-', was \""
+                            + o + "\"");
+                }
+                jvmOptions.add(o);
+            }
+            return this;
+        }
+
+        public Builder systemProperty(String key, String value) {
+            Objects.requireNonNull(value, "value");
+            if (key == null || key.isEmpty() || key.contains("=")) {
+                throw new IllegalArgumentException("system property key must be non-empty without '=', was " + key);
+            }
+            systemProperties.put(key, value);
+            return this;
+        }
+
+        /** Sets an environment variable for workers, or removes an inherited one when {@code value} is null. */
+        public Builder environment(String name, String value) {
+            if (name == null || name.isEmpty() || name.contains("=")) {
+                throw new IllegalArgumentException("environment variable name must be non-empty without '=', was "
+                        + name);
+            }
+            environment.put(name, value);
+            return this;
+        }
+
+        public Builder javaExecutable(Path javaExecutable) {
+            this.javaExecutable = Objects.requireNonNull(javaExecutable, "javaExecutable");
+            return this;
+        }
+
+        public Builder extraClasspath(Path... entries) {
+            for (Path p : entries) {
+                extraClasspath.add(Objects.requireNonNull(p, "classpath entry"));
+            }
+            return this;
+        }
+
+        /** Starts this many workers in the background when the context opens. */
+        public Builder prestart(int workers) {
+            if (workers < 0) {
+                throw new IllegalArgumentException("prestart must be >= 0, was " + workers);
+            }
+            this.prestart = workers;
+            return this;
+        }
+
+        /** Largest payload of one frame (the arguments of a call, or its result), between 1 KiB and 1 GiB. */
+        public Builder maxFrameSize(int bytes) {
+            if (bytes < 1024 || bytes > (1 << 30)) {
+                throw new IllegalArgumentException("maxFrameSize must be between 1024 and " + (1 << 30)
+                        + " bytes, was " + bytes);
+            }
+            this.maxFrameSize = bytes;
+            return this;
+        }
+
+        /**
+         * Lets the default Java codec deserialize more classes than records, enums and JDK value types, e.g.
+         * {@code "com.example.model.*"} or {@code "com.example.Point"} ({@link java.io.ObjectInputFilter} syntax;
+         * never allow what you would not let an attacker instantiate).
+         */
+        public Builder allowSerializable(String pattern) {
+            Objects.requireNonNull(pattern, "pattern");
+            java.io.ObjectInputFilter.Config.createFilter(pattern); // fails on bad syntax, naming it
+            allowSerializable.add(pattern);
+            return this;
+        }
+
+        public WorkerConfig build() {
+            return new WorkerConfig(this);
+        }
+
+        private static Duration nonNegative(String name, Duration d) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative()) {
+                throw new IllegalArgumentException(name + " must be >= 0, was " + d);
+            }
+            return d;
+        }
+    }
+}

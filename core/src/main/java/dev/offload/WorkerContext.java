@@ -1,0 +1,274 @@
+package dev.offload;
+
+import dev.offload.internal.CallFuture;
+import dev.offload.internal.ContextCore;
+import dev.offload.internal.Secrets;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * An isolated cache of worker JVMs that runs functions for you: one call per worker at a time, idle workers
+ * reused last-in first-out and shut down after the idle timeout. Open one with {@link #open(WorkerConfig)} and
+ * close it when done; {@link Offload} runs calls on a process-wide default context.
+ *
+ * <pre>{@code
+ * try (WorkerContext ctx = WorkerContext.open(WorkerConfig.builder().idleTimeout(Duration.ofSeconds(30)).build())) {
+ *     long n = ctx.runSync(Fns::fib, 35);                         // blocking
+ *     CompletableFuture<Long> f = ctx.submit(Fns::fib, 40);       // asynchronous
+ *     f.cancel(true);                                            // SIGKILLs the worker running fib(40)
+ * }
+ * }</pre>
+ *
+ * <p><b>Functions</b> are method references to static methods, constructors or unbound instance methods
+ * ({@link Fn0} to {@link Fn3}); lambdas and bound references are refused at the call site, as are arguments
+ * the codec cannot encode, before any worker is touched.
+ *
+ * <p><b>Exceptions.</b> What the function throws is rethrown as the same type when that type can be rebuilt
+ * here (public, with a public {@code (String)} or {@code (String, Throwable)} constructor), else as
+ * {@link RemoteTaskException}; message, remote stack trace and causes are kept and the worker is reused. A
+ * checked exception the function declares is thrown by {@code runSync} as itself. {@code submit} futures
+ * complete exceptionally with the same exceptions.
+ *
+ * <p><b>Crashes.</b> A worker that dies during a call ({@code System.exit}, halt, OOM, native crash, SIGKILL)
+ * fails that call with {@link BrokenWorkerException}; other calls and the context carry on, and the next call
+ * gets a new worker.
+ *
+ * <p><b>Cancellation.</b> With {@link CallOptions#killOnCancel()} (the default), {@code Future.cancel}, any
+ * other external completion of the future (e.g. {@code orTimeout}), or interrupting a thread blocked in
+ * {@code runSync}, SIGKILLs the worker at once; it is reaped and never reused, and {@code runSync} throws
+ * {@link CancellationException} (with the interrupt status kept) once the worker is gone. With
+ * {@code killOnCancel(false)} the call runs to completion in its worker and its result is dropped; an
+ * interrupted {@code runSync} waits for that, then throws {@code CancellationException}. A call cancelled
+ * while it waits for its {@link Limiter} never touches a worker.
+ *
+ * <p><b>Printing.</b> What the function writes to {@code System.out} and {@code System.err} appears on this
+ * JVM's {@code System.out} and {@code System.err}, before the call returns. It cannot corrupt the protocol.
+ *
+ * <p>Pitfalls: global state in a worker survives between calls on that worker but not across workers; do not
+ * rely on it unless you control retirement. Workers see the classpath of this JVM ({@code java.class.path});
+ * classes loaded by custom class loaders need {@link WorkerConfig.Builder#extraClasspath}.
+ *
+ * <p>Thread-safe: any number of threads may call one context.
+ */
+public final class WorkerContext implements AutoCloseable {
+    static {
+        Secrets.register(new Secrets.Exceptions() {
+            @Override
+            public BrokenWorkerException broken(String message, long pid, Integer exitCode, String signal,
+                    String stderrTail, Throwable cause) {
+                return new BrokenWorkerException(message, pid, exitCode, signal, stderrTail, cause);
+            }
+
+            @Override
+            public RemoteTaskException remote(String remoteClassName, String remoteMessage, Throwable cause) {
+                return new RemoteTaskException(remoteClassName, remoteMessage, cause);
+            }
+        });
+    }
+
+    private static final long SETTLE_TIMEOUT_SECONDS = 30;
+
+    private final ContextCore core;
+
+    private WorkerContext(ContextCore core) {
+        this.core = core;
+    }
+
+    /**
+     * Opens a context with its own worker cache. Starts {@link WorkerConfig#prestart()} workers in the
+     * background; otherwise no process starts until the first call.
+     */
+    public static WorkerContext open(WorkerConfig config) {
+        java.util.Objects.requireNonNull(config, "config");
+        return new WorkerContext(new ContextCore(config));
+    }
+
+    /** Opens a context with {@link WorkerConfig#defaults()}. */
+    public static WorkerContext open() {
+        return open(WorkerConfig.defaults());
+    }
+
+    /** Runs {@code fn} in a worker and waits for its result (see the class documentation). */
+    public <R, X extends Exception> R runSync(Fn0<R, X> fn) throws X {
+        return this.run(CallOptions.DEFAULT, fn, new Object[0]);
+    }
+
+    /** Like {@link #runSync(Fn0)} with per-call options. */
+    public <R, X extends Exception> R runSync(CallOptions options, Fn0<R, X> fn) throws X {
+        return this.run(options, fn, new Object[0]);
+    }
+
+    /** Starts {@code fn} in a worker; the future completes with its result (see the class documentation). */
+    public <R> CompletableFuture<R> submit(Fn0<R, ?> fn) {
+        return this.start(CallOptions.DEFAULT, fn, new Object[0]);
+    }
+
+    /** Like {@link #submit(Fn0)} with per-call options. */
+    public <R> CompletableFuture<R> submit(CallOptions options, Fn0<R, ?> fn) {
+        return this.start(options, fn, new Object[0]);
+    }
+
+    /** Runs {@code fn} with its argument in a worker and waits for its result (see the class documentation). */
+    public <A, R, X extends Exception> R runSync(Fn1<A, R, X> fn, A a) throws X {
+        return this.run(CallOptions.DEFAULT, fn, new Object[] {a});
+    }
+
+    /** Like {@link #runSync(Fn1, Object)} with per-call options. */
+    public <A, R, X extends Exception> R runSync(CallOptions options, Fn1<A, R, X> fn, A a) throws X {
+        return this.run(options, fn, new Object[] {a});
+    }
+
+    /** Starts {@code fn} in a worker; the future completes with its result (see the class documentation). */
+    public <A, R> CompletableFuture<R> submit(Fn1<A, R, ?> fn, A a) {
+        return this.start(CallOptions.DEFAULT, fn, new Object[] {a});
+    }
+
+    /** Like {@link #submit(Fn1, Object)} with per-call options. */
+    public <A, R> CompletableFuture<R> submit(CallOptions options, Fn1<A, R, ?> fn, A a) {
+        return this.start(options, fn, new Object[] {a});
+    }
+
+    /** Runs {@code fn} with its arguments in a worker and waits for its result (see the class documentation). */
+    public <A, B, R, X extends Exception> R runSync(Fn2<A, B, R, X> fn, A a, B b) throws X {
+        return this.run(CallOptions.DEFAULT, fn, new Object[] {a, b});
+    }
+
+    /** Like {@link #runSync(Fn2, Object, Object)} with per-call options. */
+    public <A, B, R, X extends Exception> R runSync(CallOptions options, Fn2<A, B, R, X> fn, A a, B b) throws X {
+        return this.run(options, fn, new Object[] {a, b});
+    }
+
+    /** Starts {@code fn} in a worker; the future completes with its result (see the class documentation). */
+    public <A, B, R> CompletableFuture<R> submit(Fn2<A, B, R, ?> fn, A a, B b) {
+        return this.start(CallOptions.DEFAULT, fn, new Object[] {a, b});
+    }
+
+    /** Like {@link #submit(Fn2, Object, Object)} with per-call options. */
+    public <A, B, R> CompletableFuture<R> submit(CallOptions options, Fn2<A, B, R, ?> fn, A a, B b) {
+        return this.start(options, fn, new Object[] {a, b});
+    }
+
+    /** Runs {@code fn} with its arguments in a worker and waits for its result (see the class documentation). */
+    public <A, B, C, R, X extends Exception> R runSync(Fn3<A, B, C, R, X> fn, A a, B b, C c) throws X {
+        return this.run(CallOptions.DEFAULT, fn, new Object[] {a, b, c});
+    }
+
+    /** Like {@link #runSync(Fn3, Object, Object, Object)} with per-call options. */
+    public <A, B, C, R, X extends Exception> R runSync(CallOptions options, Fn3<A, B, C, R, X> fn, A a, B b, C c) throws X {
+        return this.run(options, fn, new Object[] {a, b, c});
+    }
+
+    /** Starts {@code fn} in a worker; the future completes with its result (see the class documentation). */
+    public <A, B, C, R> CompletableFuture<R> submit(Fn3<A, B, C, R, ?> fn, A a, B b, C c) {
+        return this.start(CallOptions.DEFAULT, fn, new Object[] {a, b, c});
+    }
+
+    /** Like {@link #submit(Fn3, Object, Object, Object)} with per-call options. */
+    public <A, B, C, R> CompletableFuture<R> submit(CallOptions options, Fn3<A, B, C, R, ?> fn, A a, B b, C c) {
+        return this.start(options, fn, new Object[] {a, b, c});
+    }
+
+    /**
+     * Starts workers until at least {@code workers} are idle, and waits for them, so the next calls skip the
+     * JVM start-up.
+     *
+     * @throws BrokenWorkerException if a worker fails to start (or its init throws)
+     * @throws IllegalStateException if the context is closed
+     */
+    public void prestart(int workers) {
+        core.prestart(workers);
+    }
+
+    /** Idle workers and running calls, now. */
+    public WorkerStatistics statistics() {
+        int[] s = core.statistics();
+        return new WorkerStatistics(s[0], s[1]);
+    }
+
+    /** The configuration this context was opened with. */
+    public WorkerConfig config() {
+        return core.config();
+    }
+
+    /** Whether {@link #close()} has been called. */
+    public boolean isClosed() {
+        return core.isClosed();
+    }
+
+    /**
+     * Closes the context. New calls fail with {@link IllegalStateException}; calls still waiting for a permit
+     * fail the same way; idle workers get EOF on stdin and exit; running calls may finish within the grace
+     * period, after which every worker still alive is SIGKILLed (its call fails with
+     * {@link BrokenWorkerException}). Returns when every worker has exited and been reaped. Calling it again
+     * waits for the first close and returns.
+     *
+     * @throws BrokenWorkerException aggregating the workers that exited with a nonzero code or had to be
+     *     killed ("graceful shutdown failed: 1 nonzero exit code and 1 forced kill"), each as a suppressed exception
+     */
+    @Override
+    public void close() {
+        core.close();
+    }
+
+    @Override
+    public String toString() {
+        return "WorkerContext(" + statistics() + ", " + core.config() + ")";
+    }
+
+    ContextCore core() {
+        return core;
+    }
+
+    @SuppressWarnings("unchecked")
+    <R> CompletableFuture<R> start(CallOptions options, Object fn, Object[] args) {
+        java.util.Objects.requireNonNull(options, "options");
+        return (CompletableFuture<R>) (CompletableFuture<?>) core.submit(fn, args, options);
+    }
+
+    @SuppressWarnings("unchecked")
+    <R, X extends Exception> R run(CallOptions options, Object fn, Object[] args) throws X {
+        CallFuture<Object> f = (CallFuture<Object>) (CompletableFuture<?>) start(options, fn, args);
+        try {
+            return (R) f.get();
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            awaitSettledUninterruptibly(f);
+            Thread.currentThread().interrupt();
+            CancellationException c = new CancellationException("interrupted while running " + f.functionName()
+                    + (f.killOnCancel() ? "; its worker was killed" : "; it ran to completion and its result was dropped"));
+            throw c;
+        } catch (ExecutionException e) {
+            throw WorkerContext.<RuntimeException>sneaky(e.getCause());
+        }
+    }
+
+    private static void awaitSettledUninterruptibly(CallFuture<?> f) {
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SETTLE_TIMEOUT_SECONDS);
+        try {
+            for (;;) {
+                try {
+                    long left = f.killOnCancel() ? deadline - System.nanoTime() : Long.MAX_VALUE;
+                    f.settled().get(Math.max(0, left), TimeUnit.NANOSECONDS);
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException | TimeoutException e) {
+                    return;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> T sneaky(Throwable t) throws T {
+        throw (T) t;
+    }
+}

@@ -1,0 +1,54 @@
+package dev.offload.internal;
+
+import dev.offload.Codec;
+import dev.offload.Limiter;
+import dev.offload.internal.process.ProcessWorker;
+import dev.offload.internal.protocol.FrameBuffer;
+import dev.offload.internal.protocol.FunctionId;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** One call's state. Mutable fields are guarded by the owning {@link ContextCore}'s lock. */
+final class Call {
+    final long id;
+    final FunctionId fn;
+    final FrameBuffer request;
+    final Codec codec;
+    final boolean killOnCancel;
+    final Limiter limiter;
+    final ClassLoader loader;
+    final CallFuture<Object> future = new CallFuture<>(this);
+    final CompletableFuture<Void> settled = new CompletableFuture<>();
+    private final AtomicBoolean permitReleased = new AtomicBoolean();
+
+    CompletableFuture<Void> permit;
+    /** The worker running this call, while it runs. */
+    ProcessWorker worker;
+    /** The request was written in full. */
+    volatile boolean sent;
+    /** We complete the future ourselves from here on (so its completion is not an abandonment). */
+    volatile boolean delivering;
+
+    Call(long id, FunctionId fn, FrameBuffer request, Codec codec, boolean killOnCancel, Limiter limiter,
+            ClassLoader loader) {
+        this.id = id;
+        this.fn = fn;
+        this.request = request;
+        this.codec = codec;
+        this.killOnCancel = killOnCancel;
+        this.limiter = limiter;
+        this.loader = loader;
+    }
+
+    /** Gives the permit back (once). */
+    void releasePermit() {
+        if (permitReleased.compareAndSet(false, true)) {
+            limiter.release();
+        }
+    }
+
+    void fail(Throwable t) {
+        delivering = true;
+        future.completeExceptionally(t);
+    }
+}

@@ -1,0 +1,35 @@
+package dev.offload.internal;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The future a caller gets for one call. Completing it from outside (cancel, {@code orTimeout},
+ * {@code completeExceptionally}) abandons the call: with kill-on-cancel its worker is killed.
+ */
+public final class CallFuture<R> extends CompletableFuture<R> {
+    final Call call;
+
+    CallFuture(Call call) {
+        this.call = call;
+    }
+
+    /** Completes once the call has let go of its worker and its limiter permit. */
+    public CompletableFuture<Void> settled() {
+        return call.settled;
+    }
+
+    /** Whether cancelling kills the worker. */
+    public boolean killOnCancel() {
+        return call.killOnCancel;
+    }
+
+    /** The function, for messages. */
+    public String functionName() {
+        return call.fn.toString();
+    }
+
+    @Override
+    public <U> CompletableFuture<U> newIncompleteFuture() {
+        return new CompletableFuture<>();
+    }
+}

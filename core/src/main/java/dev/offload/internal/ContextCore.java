@@ -1,0 +1,597 @@
+package dev.offload.internal;
+
+import dev.offload.BrokenWorkerException;
+import dev.offload.CallOptions;
+import dev.offload.Codec;
+import dev.offload.Limiter;
+import dev.offload.WorkerConfig;
+import dev.offload.internal.codec.JavaCodec;
+import dev.offload.internal.process.ChildJvmLauncher;
+import dev.offload.internal.process.Launcher;
+import dev.offload.internal.process.ProcessWorker;
+import dev.offload.internal.process.WorkerExit;
+import dev.offload.internal.protocol.Frame;
+import dev.offload.internal.protocol.FrameBuffer;
+import dev.offload.internal.protocol.FunctionId;
+import dev.offload.internal.protocol.Protocol;
+import dev.offload.internal.protocol.RemoteThrowable;
+import dev.offload.internal.protocol.Wire;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The engine behind a {@code WorkerContext}: a LIFO cache of worker processes, the calls running on them, idle
+ * timeouts and shutdown. Front ends (the Java facade, the Kotlin module) submit calls here.
+ */
+public final class ContextCore implements ProcessWorker.Listener {
+    private static final System.Logger LOG = System.getLogger("dev.offload");
+    private static final AtomicLong CALL_IDS = new AtomicLong();
+    private static final AtomicInteger STARTER_IDS = new AtomicInteger();
+
+    private final WorkerConfig config;
+    private final Launcher launcher;
+    private final JavaCodec javaCodec;
+    private final ExecutorService starter;
+
+    private final Object lock = new Object();
+    /** Idle workers, most recently used first. */
+    private final ArrayDeque<Idle> idle = new ArrayDeque<>();
+    /** Every worker process that has not yet been reaped. */
+    private final Set<ProcessWorker> live = new HashSet<>();
+    private final Map<ProcessWorker, Call> busy = new HashMap<>();
+    private final Set<Call> queued = new HashSet<>();
+    private int running;
+    private boolean closing;
+    private CompletableFuture<Void> closed;
+    private final Set<ProcessWorker> forcedKills = new HashSet<>();
+    private final List<WorkerExit> closeFailures = new ArrayList<>();
+
+    private static final class Idle {
+        final ProcessWorker worker;
+        final long since;
+
+        Idle(ProcessWorker worker, long since) {
+            this.worker = worker;
+            this.since = since;
+        }
+    }
+
+    public ContextCore(WorkerConfig config) {
+        this.config = config;
+        this.launcher = new ChildJvmLauncher(config);
+        this.javaCodec = new JavaCodec(config.allowSerializable());
+        this.starter = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "offload-start-" + STARTER_IDS.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        ContextRegistry.register(this);
+        if (config.prestart() > 0) {
+            starter.execute(() -> {
+                try {
+                    prestart(config.prestart());
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "prestarting workers failed", e);
+                }
+            });
+        }
+    }
+
+    public WorkerConfig config() {
+        return config;
+    }
+
+    // ---------------------------------------------------------------------------------------------- calls
+
+    /**
+     * Submits a call of the Java method reference {@code fn}.
+     *
+     * @throws IllegalArgumentException if {@code fn} is not addressable or an argument cannot be encoded
+     * @throws IllegalStateException if the context is closed
+     */
+    public CallFuture<Object> submit(Object fn, Object[] args, CallOptions options) {
+        FunctionId id = Functions.of(fn);
+        ClassLoader loader = fn.getClass().getClassLoader();
+        return submit(id, loader == null ? ClassLoader.getSystemClassLoader() : loader, args, options);
+    }
+
+    /** Submits a call of a function already addressed (the Kotlin front end reads its own ids). */
+    public CallFuture<Object> submit(FunctionId id, ClassLoader loader, Object[] args, CallOptions options) {
+        Codec codec = options.codec() != null ? options.codec() : javaCodec;
+        FrameBuffer request = encodeCall(id, codec, args);
+        Limiter limiter = options.limiter() != null ? options.limiter() : Defaults.limiter();
+        Call call = new Call(CALL_IDS.incrementAndGet(), id, request, codec, options.killOnCancel(), limiter, loader);
+        synchronized (lock) {
+            if (closing) {
+                throw new IllegalStateException("worker context is closed; cannot run " + id);
+            }
+            queued.add(call);
+        }
+        call.future.whenComplete((r, e) -> {
+            if (!call.delivering) {
+                abandon(call);
+            }
+        });
+        call.permit = limiter.acquireAsync();
+        call.permit.whenComplete((v, e) -> {
+            if (e == null) {
+                dispatch(call);
+            }
+        });
+        return call.future;
+    }
+
+    private FrameBuffer encodeCall(FunctionId id, Codec codec, Object[] args) {
+        FrameBuffer b = new FrameBuffer(config.maxFrameSize());
+        try {
+            DataOutputStream out = new DataOutputStream(b);
+            id.writeTo(out);
+            Wire.writeString(out, codec.workerClassName());
+            out.flush();
+            codec.writeArguments(args, b);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot encode the arguments of " + id + " with " + codecName(codec)
+                    + ": " + e.getMessage(), e);
+        }
+        return b;
+    }
+
+    private static String codecName(Codec codec) {
+        return codec instanceof JavaCodec ? "the default Java codec" : codec.getClass().getName();
+    }
+
+    /** The call holds a permit: give it a worker, or release everything if it is no longer wanted. */
+    private void dispatch(Call call) {
+        ProcessWorker w;
+        synchronized (lock) {
+            boolean mine = queued.remove(call);
+            if (!mine || call.future.isDone() || closing) {
+                call.releasePermit();
+                if (mine && !call.future.isDone()) {
+                    call.fail(new IllegalStateException("worker context closed before " + call.fn + " started"));
+                }
+                call.settled.complete(null);
+                return;
+            }
+            running++;
+            Idle i = idle.pollFirst();
+            w = i == null ? null : i.worker;
+            if (w != null) {
+                busy.put(w, call);
+                call.worker = w;
+            }
+        }
+        if (w == null) {
+            starter.execute(() -> startFor(call));
+        } else {
+            send(call, w);
+        }
+    }
+
+    private void startFor(Call call) {
+        ProcessWorker w;
+        try {
+            w = startWorker();
+        } catch (RuntimeException e) {
+            synchronized (lock) {
+                running--;
+            }
+            call.releasePermit();
+            call.fail(e);
+            call.settled.complete(null);
+            return;
+        }
+        boolean abandoned;
+        synchronized (lock) {
+            abandoned = call.future.isDone() || closing;
+            if (abandoned) {
+                running--;
+                if (!closing) {
+                    pushIdle(w);
+                }
+            } else {
+                busy.put(w, call);
+                call.worker = w;
+            }
+        }
+        if (abandoned) {
+            if (closing) {
+                w.closeInput();
+            }
+            call.releasePermit();
+            if (!call.future.isDone()) {
+                call.fail(new IllegalStateException("worker context closed before " + call.fn + " started"));
+            }
+            call.settled.complete(null);
+        } else {
+            send(call, w);
+        }
+    }
+
+    private void send(Call call, ProcessWorker w) {
+        try {
+            w.send(call.id, call.request);
+            call.sent = true;
+        } catch (IOException e) {
+            // The worker is gone; its reader reports the exit and onExit retries or fails the call.
+        }
+    }
+
+    private ProcessWorker startWorker() {
+        FrameBuffer configure = null;
+        if (config.init() != null || config.retire() != null) {
+            configure = new FrameBuffer(config.maxFrameSize());
+            try {
+                DataOutputStream out = new DataOutputStream(configure);
+                writeOptionalFunction(out, config.init());
+                writeOptionalFunction(out, config.retire());
+                out.flush();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return ProcessWorker.start(launcher, configure, config.startupTimeout(), config.maxFrameSize(), this);
+    }
+
+    private static void writeOptionalFunction(DataOutputStream out, Object fn) throws IOException {
+        out.writeBoolean(fn != null);
+        if (fn != null) {
+            Functions.of(fn).writeTo(out);
+        }
+    }
+
+    /** The caller completed or cancelled the future itself. */
+    private void abandon(Call call) {
+        boolean wasQueued;
+        ProcessWorker w;
+        synchronized (lock) {
+            wasQueued = queued.remove(call);
+            w = call.worker;
+        }
+        if (wasQueued) {
+            if (call.permit.cancel(false)) {
+                call.settled.complete(null);
+            } else {
+                call.releasePermit(); // granted just now; dispatch found the call gone
+                call.settled.complete(null);
+            }
+        } else if (w != null && call.killOnCancel) {
+            w.kill(); // onExit reaps, releases the permit and settles the call
+        }
+        // Otherwise the call is starting a worker (startFor sees it) or runs to completion (killOnCancel=false).
+    }
+
+    // ---------------------------------------------------------------------------------------------- worker events
+
+    @Override
+    public void onStarted(ProcessWorker worker) {
+        synchronized (lock) {
+            live.add(worker);
+        }
+    }
+
+    @Override
+    public void onReply(ProcessWorker w, Frame f) {
+        boolean retiring = f.hasFlag(Protocol.FLAG_RETIRING);
+        Call call;
+        boolean closeIt = false;
+        synchronized (lock) {
+            call = busy.get(w);
+            if (call == null || call.id != f.callId) {
+                call = null;
+            } else {
+                busy.remove(w);
+                call.worker = null;
+                running--;
+                if (!retiring) {
+                    if (closing) {
+                        closeIt = true;
+                    } else {
+                        pushIdle(w);
+                    }
+                }
+            }
+        }
+        if (call == null) {
+            LOG.log(System.Logger.Level.WARNING, w + " replied to call " + f.callId + " which it was not running;"
+                    + " killing it");
+            w.kill();
+            return;
+        }
+        if (closeIt) {
+            w.closeInput();
+        }
+        call.releasePermit();
+        deliver(call, f);
+        call.settled.complete(null);
+    }
+
+    private void deliver(Call call, Frame f) {
+        call.delivering = true;
+        if (call.future.isDone()) {
+            return; // cancelled with killOnCancel=false: the result is dropped
+        }
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(f.payload, 0, f.length));
+        if (f.type == Protocol.RESULT) {
+            Object value;
+            try {
+                value = call.codec.readResult(in);
+            } catch (IOException | RuntimeException e) {
+                call.future.completeExceptionally(new IllegalStateException("cannot decode the result of " + call.fn
+                        + " with " + codecName(call.codec) + ": " + e.getMessage(), e));
+                return;
+            }
+            call.future.complete(value);
+        } else {
+            Throwable t;
+            try {
+                t = ExceptionRebuilder.rebuild(RemoteThrowable.read(in), call.loader);
+            } catch (IOException e) {
+                t = new IllegalStateException("cannot decode the exception thrown by " + call.fn + ": " + e, e);
+            }
+            call.future.completeExceptionally(t);
+        }
+    }
+
+    @Override
+    public void onExit(ProcessWorker w, WorkerExit exit) {
+        Call call;
+        boolean forced;
+        boolean retry = false;
+        synchronized (lock) {
+            live.remove(w);
+            idle.removeIf(i -> i.worker == w);
+            forced = forcedKills.contains(w);
+            call = busy.remove(w);
+            if (call != null) {
+                call.worker = null;
+                running--;
+                retry = !call.sent && !exit.killed && !closing && !call.future.isDone();
+                if (retry) {
+                    queued.add(call); // it never reached the worker: try again with another
+                }
+            }
+            if (closing && !exit.clean() && !forced && (call == null || !call.future.isDone())) {
+                closeFailures.add(exit);
+            }
+            lock.notifyAll();
+        }
+        if (call != null) {
+            if (retry) {
+                dispatch(call);
+                return;
+            }
+            call.releasePermit();
+            if (!call.future.isDone()) {
+                String during = " while running " + call.fn;
+                if (forced) {
+                    during += " and was killed because the context closed and its grace period ("
+                            + config.gracePeriod() + ") elapsed";
+                }
+                call.fail(broken(exit, during));
+            }
+            call.settled.complete(null);
+        } else if (!exit.clean() && !exit.killed && !closing) {
+            LOG.log(System.Logger.Level.WARNING, "an idle " + exit.describe(""));
+        }
+    }
+
+    private static BrokenWorkerException broken(WorkerExit exit, String during) {
+        Throwable cause = exit.brokenCause == null ? null
+                : ExceptionRebuilder.rebuild(exit.brokenCause, ClassLoader.getSystemClassLoader());
+        return Secrets.broken(exit.describe(during), exit.pid, exit.exitCode, exit.signal, exit.stderrTail, cause);
+    }
+
+    // ---------------------------------------------------------------------------------------------- the cache
+
+    /** Caller holds the lock. */
+    private void pushIdle(ProcessWorker w) {
+        idle.addFirst(new Idle(w, System.nanoTime()));
+        long timeout = config.idleTimeout().toNanos();
+        if (timeout < TimeUnit.DAYS.toNanos(365)) {
+            Timers.schedule(this::pruneIdle, timeout);
+        }
+    }
+
+    /** Shuts down workers idle for longer than the idle timeout (the least recently used are at the tail). */
+    private void pruneIdle() {
+        List<ProcessWorker> expired = new ArrayList<>();
+        synchronized (lock) {
+            long now = System.nanoTime();
+            long timeout = config.idleTimeout().toNanos();
+            while (!idle.isEmpty() && now - idle.peekLast().since >= timeout) {
+                expired.add(idle.pollLast().worker);
+            }
+        }
+        expired.forEach(ProcessWorker::closeInput);
+    }
+
+    /** Starts workers until at least {@code n} are idle; waits for them. */
+    public void prestart(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("prestart count must be >= 0, was " + n);
+        }
+        int need;
+        synchronized (lock) {
+            if (closing) {
+                throw new IllegalStateException("worker context is closed; cannot prestart workers");
+            }
+            need = n - idle.size();
+        }
+        List<CompletableFuture<ProcessWorker>> starts = new ArrayList<>();
+        for (int i = 0; i < need; i++) {
+            starts.add(CompletableFuture.supplyAsync(this::startWorker, starter));
+        }
+        RuntimeException failure = null;
+        for (CompletableFuture<ProcessWorker> s : starts) {
+            try {
+                ProcessWorker w = s.join();
+                boolean closeIt;
+                synchronized (lock) {
+                    closeIt = closing;
+                    if (!closing) {
+                        pushIdle(w);
+                    }
+                }
+                if (closeIt) {
+                    w.closeInput();
+                }
+            } catch (java.util.concurrent.CompletionException e) {
+                if (failure == null) {
+                    failure = e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause() : e;
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** {idle workers, running calls}, read together. */
+    public int[] statistics() {
+        synchronized (lock) {
+            return new int[] {idle.size(), running};
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- shutdown
+
+    /**
+     * Closes the context: refuses new calls, fails calls still waiting for a permit, sends EOF to idle workers,
+     * lets running calls finish, SIGKILLs whatever is still alive after the grace period, and returns once every
+     * worker has been reaped.
+     *
+     * @throws BrokenWorkerException aggregating every worker that exited uncleanly or had to be killed
+     */
+    public void close() {
+        CompletableFuture<Void> done;
+        List<ProcessWorker> eof = new ArrayList<>();
+        List<Call> waiting;
+        synchronized (lock) {
+            if (closed != null) {
+                done = closed;
+                waiting = null;
+            } else {
+                closed = done = new CompletableFuture<>();
+                closing = true;
+                for (Idle i : idle) {
+                    eof.add(i.worker);
+                }
+                idle.clear();
+                waiting = new ArrayList<>(queued);
+                queued.clear();
+            }
+        }
+        if (waiting == null) {
+            done.join(); // another thread is closing; its caller gets the report
+            return;
+        }
+        try {
+            shutdown(eof, waiting);
+        } finally {
+            ContextRegistry.unregister(this);
+            starter.shutdown();
+            done.complete(null);
+        }
+    }
+
+    private void shutdown(List<ProcessWorker> eof, List<Call> waiting) {
+        eof.forEach(ProcessWorker::closeInput);
+        for (Call c : waiting) {
+            c.fail(new IllegalStateException("worker context closed before " + c.fn + " started"));
+            if (!c.permit.cancel(false)) {
+                c.releasePermit();
+            }
+            c.settled.complete(null);
+        }
+        long deadline = System.nanoTime() + config.gracePeriod().toNanos();
+        List<ProcessWorker> stragglers;
+        synchronized (lock) {
+            long left;
+            while (!live.isEmpty() && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(lock, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            stragglers = new ArrayList<>(live);
+            forcedKills.addAll(stragglers);
+        }
+        for (ProcessWorker w : stragglers) {
+            w.kill();
+        }
+        for (ProcessWorker w : stragglers) {
+            w.exit().join();
+        }
+        List<WorkerExit> failures;
+        synchronized (lock) {
+            failures = new ArrayList<>(closeFailures);
+        }
+        if (failures.isEmpty() && stragglers.isEmpty()) {
+            return;
+        }
+        int n = failures.size();
+        int k = stragglers.size();
+        BrokenWorkerException report = Secrets.broken("graceful shutdown failed: " + n + " nonzero exit code"
+                + (n == 1 ? "" : "s") + " and " + k + " forced kill" + (k == 1 ? "" : "s"), -1, null, null, "", null);
+        for (WorkerExit e : failures) {
+            report.addSuppressed(broken(e, " during shutdown"));
+        }
+        for (ProcessWorker w : stragglers) {
+            WorkerExit e = w.exit().join();
+            report.addSuppressed(broken(e, " and was killed because it was still running when the grace period ("
+                    + config.gracePeriod() + ") elapsed"));
+        }
+        throw report;
+    }
+
+    /** Starts closing without waiting (the shutdown hook closes every context at once). */
+    CompletableFuture<Void> closeAsync() {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                close();
+            } catch (BrokenWorkerException e) {
+                LOG.log(System.Logger.Level.WARNING, "worker context closed at JVM exit: " + e.getMessage());
+            }
+        }, r -> {
+            Thread t = new Thread(r, "offload-close");
+            t.setDaemon(true);
+            t.start();
+        });
+    }
+
+    public boolean isClosed() {
+        synchronized (lock) {
+            return closing;
+        }
+    }
+
+    /** Pids of live workers, for tests and diagnostics. */
+    public List<Long> workerPids() {
+        synchronized (lock) {
+            List<Long> pids = new ArrayList<>();
+            for (Iterator<ProcessWorker> it = live.iterator(); it.hasNext();) {
+                pids.add(it.next().pid());
+            }
+            return pids;
+        }
+    }
+}

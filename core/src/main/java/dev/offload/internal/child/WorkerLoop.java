@@ -1,0 +1,177 @@
+package dev.offload.internal.child;
+
+import dev.offload.Codec;
+import dev.offload.internal.protocol.Frame;
+import dev.offload.internal.protocol.FrameBuffer;
+import dev.offload.internal.protocol.FrameReader;
+import dev.offload.internal.protocol.FrameTooLargeException;
+import dev.offload.internal.protocol.FrameWriter;
+import dev.offload.internal.protocol.FunctionId;
+import dev.offload.internal.protocol.Protocol;
+import dev.offload.internal.protocol.RemoteThrowable;
+import dev.offload.internal.protocol.Wire;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+
+/** The worker's request loop: one frame in, one reply out, on the main thread. */
+final class WorkerLoop {
+    /** Exit status after init or retire threw (a BROKEN frame was sent). */
+    static final int EXIT_BROKEN = 1;
+    /** Exit status after the parent broke the protocol. */
+    static final int EXIT_PROTOCOL = 2;
+
+    private static volatile long currentCall;
+
+    private final FrameReader reader;
+    private final FrameWriter writer;
+    private final int maxFrameSize;
+    private final FunctionResolver resolver = new FunctionResolver(ClassLoader.getSystemClassLoader());
+    private final Map<String, Codec> codecs = new HashMap<>();
+    private final FrameBuffer buffer;
+    private Target retire;
+
+    WorkerLoop(FrameReader reader, FrameWriter writer, int maxFrameSize) {
+        this.reader = reader;
+        this.writer = writer;
+        this.maxFrameSize = maxFrameSize;
+        this.buffer = new FrameBuffer(maxFrameSize, 4096);
+    }
+
+    /** The call being served, for OUTPUT frames (0 between calls). */
+    static long currentCall() {
+        return currentCall;
+    }
+
+    /** Serves frames until EOF on stdin; returns the exit status. */
+    int run() throws IOException {
+        for (;;) {
+            Frame f = reader.read();
+            if (f == null) {
+                return 0;
+            }
+            switch (f.type) {
+                case Protocol.CONFIGURE:
+                    if (!configure(f)) {
+                        return EXIT_BROKEN;
+                    }
+                    break;
+                case Protocol.CALL:
+                    int status = call(f);
+                    if (status >= 0) {
+                        return status;
+                    }
+                    break;
+                default:
+                    System.err.println("offload worker: unexpected " + f + " from the parent");
+                    return EXIT_PROTOCOL;
+            }
+        }
+    }
+
+    private boolean configure(Frame f) throws IOException {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(f.payload, 0, f.length));
+        FunctionId init = in.readBoolean() ? FunctionId.readFrom(in) : null;
+        FunctionId retireId = in.readBoolean() ? FunctionId.readFrom(in) : null;
+        try {
+            retire = retireId == null ? null : resolver.resolve(retireId);
+        } catch (RuntimeException e) {
+            sendBroken(0, "retire function " + retireId + " cannot be used", e);
+            return false;
+        }
+        if (init != null) {
+            try {
+                resolver.resolve(init).invoke(new Object[0]);
+            } catch (Throwable e) {
+                flushPrints();
+                sendBroken(0, "init function " + init + " threw " + e, e);
+                return false;
+            }
+        }
+        flushPrints();
+        writer.write(Protocol.READY, 0, 0);
+        return true;
+    }
+
+    /** Serves one call; returns an exit status if the worker must exit now, else -1. */
+    private int call(Frame f) throws IOException {
+        currentCall = f.callId;
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(f.payload, 0, f.length));
+        FunctionId id = FunctionId.readFrom(in);
+        String codecName = Wire.readString(in);
+        byte type = Protocol.RESULT;
+        boolean fatal = false;
+        buffer.reset();
+        try {
+            Target target = resolver.resolve(id);
+            Codec codec = codec(codecName);
+            Object[] args = codec.readArguments(target.parameterTypes, in);
+            Object result = target.invoke(args);
+            try {
+                codec.writeResult(target.returnType, result, buffer);
+            } catch (FrameTooLargeException e) {
+                throw new IllegalStateException("the result of " + id + " is too large to send: " + e.getMessage()
+                        + "; return less, or raise WorkerConfig.builder().maxFrameSize(...)", e);
+            }
+        } catch (Throwable t) {
+            type = Protocol.ERROR;
+            fatal = t instanceof VirtualMachineError && !(t instanceof StackOverflowError);
+            writeError(t);
+        }
+        flushPrints();
+        boolean retiring = fatal;
+        if (!retiring && retire != null) {
+            try {
+                retiring = Boolean.TRUE.equals(retire.invoke(new Object[0]));
+            } catch (Throwable e) {
+                flushPrints();
+                sendBroken(f.callId, "retire function " + retire.id + " threw " + e, e);
+                return EXIT_BROKEN;
+            }
+            flushPrints();
+        }
+        writer.write(type, retiring ? Protocol.FLAG_RETIRING : 0, f.callId, buffer);
+        currentCall = 0;
+        return retiring ? 0 : -1;
+    }
+
+    private void writeError(Throwable t) throws IOException {
+        buffer.reset();
+        try {
+            RemoteThrowable.write(t, new DataOutputStream(buffer));
+        } catch (FrameTooLargeException e) {
+            buffer.reset();
+            RemoteThrowable.write(new IllegalStateException(t.getClass().getName()
+                    + " too large to send (stack trace and message dropped)"), new DataOutputStream(buffer));
+        }
+    }
+
+    private Codec codec(String name) throws ReflectiveOperationException {
+        Codec c = codecs.get(name);
+        if (c == null) {
+            Class<?> k = Class.forName(name, true, ClassLoader.getSystemClassLoader());
+            c = (Codec) k.getConstructor().newInstance();
+            codecs.put(name, c);
+        }
+        return c;
+    }
+
+    private void sendBroken(long callId, String reason, Throwable cause) throws IOException {
+        FrameBuffer b = new FrameBuffer(maxFrameSize);
+        DataOutputStream out = new DataOutputStream(b);
+        Wire.writeString(out, reason);
+        out.writeBoolean(cause != null);
+        if (cause != null) {
+            RemoteThrowable.write(cause, out);
+        }
+        writer.write(Protocol.BROKEN, 0, callId, b);
+    }
+
+    private static void flushPrints() {
+        System.out.flush();
+        System.err.flush();
+    }
+}

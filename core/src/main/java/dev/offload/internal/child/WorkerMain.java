@@ -1,0 +1,64 @@
+package dev.offload.internal.child;
+
+import dev.offload.internal.protocol.FrameReader;
+import dev.offload.internal.protocol.FrameWriter;
+import dev.offload.internal.protocol.Protocol;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+
+/**
+ * The worker JVM's main class. Uses java.base and our protocol package only, so it starts fast.
+ *
+ * <p>Arguments: parent pid, parent start instant (epoch ms, 0 if unknown), maximum frame size. Before any user
+ * code runs it keeps the real stdout for frames, reroutes {@code System.out}/{@code System.err} into OUTPUT
+ * frames, empties {@code System.in}, ignores SIGINT (Ctrl+C belongs to the parent), writes the handshake and
+ * starts the parent watchdog. It exits 0 on EOF on stdin.
+ */
+public final class WorkerMain {
+    private WorkerMain() {}
+
+    public static void main(String[] args) throws IOException {
+        long parentPid = Long.parseLong(args[0]);
+        long parentStart = Long.parseLong(args[1]);
+        int maxFrameSize = Integer.parseInt(args[2]);
+
+        FrameWriter writer = new FrameWriter(new FileOutputStream(FileDescriptor.out));
+        System.setOut(new PrintStream(new BufferedOutputStream(new OutputFrames(writer, 0), 8192), true));
+        System.setErr(new PrintStream(new BufferedOutputStream(new OutputFrames(writer, Protocol.FLAG_STDERR), 8192), true));
+        FrameReader reader = new FrameReader(new BufferedInputStream(new FileInputStream(FileDescriptor.in), 65536),
+                maxFrameSize);
+        System.setIn(new ByteArrayInputStream(new byte[0]));
+        ignoreSigint();
+        writer.writeHandshake(ProcessHandle.current().pid());
+        ParentWatchdog.start(parentPid, parentStart);
+
+        int status;
+        try {
+            status = new WorkerLoop(reader, writer, maxFrameSize).run();
+        } catch (IOException e) {
+            // The parent went away or broke the protocol; nobody is left to read a reply.
+            new PrintStream(new FileOutputStream(FileDescriptor.err), true).println("offload worker: " + e);
+            status = WorkerLoop.EXIT_PROTOCOL;
+        }
+        System.exit(status);
+    }
+
+    /** SIGINT goes to the whole foreground process group; only the parent should react to Ctrl+C. */
+    private static void ignoreSigint() {
+        try {
+            Class<?> signal = Class.forName("sun.misc.Signal");
+            Class<?> handler = Class.forName("sun.misc.SignalHandler");
+            Object ignore = handler.getField("SIG_IGN").get(null);
+            Object sigint = signal.getConstructor(String.class).newInstance("INT");
+            signal.getMethod("handle", signal, handler).invoke(null, sigint, ignore);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // Not available on this JVM: the worker still dies with the parent through the watchdog.
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package dev.offload.internal.process;
+
+import dev.offload.WorkerConfig;
+import dev.offload.internal.codec.JavaCodec;
+import dev.offload.internal.child.WorkerMain;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts a worker JVM: the configured {@code java} (the parent's {@code java.home} by default), the parent's
+ * classpath in order plus extra entries, Offload's JVM options then the user's, all in an owner-only @argfile
+ * (never a long command line) that is deleted once the worker has started. The main class and its arguments
+ * stay on the visible command line, so {@code ps} shows what the process is.
+ */
+public final class ChildJvmLauncher implements Launcher {
+    /** JVM options every worker gets first: HotSpot's own messages go to stderr, never to the frame channel. */
+    public static final List<String> BASE_OPTIONS = List.of(
+            "-Xlog:disable", "-Xlog:all=warning:stderr", "-XX:+DisplayVMOutputToStderr", "-XX:-UsePerfData");
+
+    private static final ProcessHandle SELF = ProcessHandle.current();
+    private static final long SELF_START = SELF.info().startInstant().map(i -> i.toEpochMilli()).orElse(0L);
+
+    private final WorkerConfig config;
+    private final List<String> argfileLines;
+
+    public ChildJvmLauncher(WorkerConfig config) {
+        this.config = config;
+        List<String> args = new ArrayList<>(BASE_OPTIONS);
+        if (!config.allowSerializable().isEmpty()) {
+            args.add("-D" + JavaCodec.ALLOW_PROPERTY + "=" + config.allowSerializable());
+        }
+        for (Map.Entry<String, String> p : config.systemProperties().entrySet()) {
+            args.add("-D" + p.getKey() + "=" + p.getValue());
+        }
+        args.addAll(config.jvmOptions());
+        args.add("-classpath");
+        args.add(classpath(config));
+        this.argfileLines = args;
+    }
+
+    /** The worker's classpath: the parent's {@code java.class.path}, in order, then the extra entries. */
+    static String classpath(WorkerConfig config) {
+        List<String> entries = new ArrayList<>();
+        String own = System.getProperty("java.class.path", "");
+        if (!own.isEmpty()) {
+            entries.add(own);
+        }
+        for (Path p : config.extraClasspath()) {
+            entries.add(p.toAbsolutePath().toString());
+        }
+        return String.join(File.pathSeparator, entries);
+    }
+
+    @Override
+    public Launched launch() throws IOException {
+        Path argfile = writeArgfile();
+        try {
+            List<String> command = List.of(config.javaExecutable().toString(), "@" + argfile,
+                    WorkerMain.class.getName(), Long.toString(SELF.pid()), Long.toString(SELF_START),
+                    Integer.toString(config.maxFrameSize()));
+            ProcessBuilder pb = new ProcessBuilder(command);
+            Map<String, String> env = pb.environment();
+            for (Map.Entry<String, String> e : config.environment().entrySet()) {
+                if (e.getValue() == null) {
+                    env.remove(e.getKey());
+                } else {
+                    env.put(e.getKey(), e.getValue());
+                }
+            }
+            Process process = pb.start();
+            return new Launched(process, () -> deleteQuietly(argfile));
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(argfile);
+            throw e;
+        }
+    }
+
+    private Path writeArgfile() throws IOException {
+        Path file;
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            file = Files.createTempFile("offload-worker-", ".args",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } else {
+            file = Files.createTempFile("offload-worker-", ".args");
+        }
+        StringBuilder s = new StringBuilder();
+        for (String a : argfileLines) {
+            s.append('"').append(a.replace("\\", "\\\\").replace("\"", "\\\"")).append("\"\n");
+        }
+        Files.writeString(file, s, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            p.toFile().deleteOnExit();
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package dev.offload.internal.process;
+
+import java.io.IOException;
+
+/**
+ * Starts one worker process whose stdin, stdout and stderr are pipes to us: the local child JVM now; later a
+ * command prefix ({@code ssh host ...}) carrying the same protocol.
+ */
+public interface Launcher {
+    /** Starts the process; {@link Launched#cleanup} runs once it has completed its handshake or failed. */
+    Launched launch() throws IOException;
+
+    /** A started process and what to release once it no longer needs its launch files. */
+    final class Launched {
+        public final Process process;
+        public final Runnable cleanup;
+
+        public Launched(Process process, Runnable cleanup) {
+            this.process = process;
+            this.cleanup = cleanup;
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package dev.offload.internal.protocol;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
+
+/**
+ * Reads the handshake and frames (see {@link Protocol}) from a stream. Not thread-safe: one reader per stream.
+ * Never allocates more than the maximum frame size for a payload, whatever the stream claims.
+ */
+public final class FrameReader {
+    private final InputStream in;
+    private final int maxFrameSize;
+    private final byte[] header = new byte[Protocol.HEADER_SIZE];
+    private final CRC32C crc = new CRC32C();
+    private byte[] junk = new byte[0];
+
+    public FrameReader(InputStream in, int maxFrameSize) {
+        this.in = in;
+        this.maxFrameSize = maxFrameSize;
+    }
+
+    /**
+     * Reads up to and including the handshake, skipping anything before the magic, and returns the worker's pid.
+     * What was skipped is kept in {@link #junk()}.
+     */
+    public long readHandshake() throws IOException {
+        byte[] magic = Protocol.MAGIC;
+        byte[] seen = new byte[Protocol.MAX_HANDSHAKE_JUNK + magic.length];
+        int count = 0;
+        while (count < magic.length || !endsWith(seen, count, magic)) {
+            int b = in.read();
+            if (b < 0) {
+                junk = Arrays.copyOf(seen, count);
+                throw new ProtocolException("no handshake: stream ended after " + count + " bytes", junk);
+            }
+            if (count == seen.length) {
+                junk = Arrays.copyOf(seen, Protocol.MAX_HANDSHAKE_JUNK);
+                throw new ProtocolException("no handshake within " + Protocol.MAX_HANDSHAKE_JUNK + " bytes", junk);
+            }
+            seen[count++] = (byte) b;
+        }
+        junk = Arrays.copyOf(seen, count - magic.length);
+        byte[] rest = new byte[Protocol.HANDSHAKE_SIZE - magic.length];
+        int n = in.readNBytes(rest, 0, rest.length);
+        if (n < rest.length) {
+            throw new ProtocolException("truncated handshake: stream ended after " + (magic.length + n) + " of "
+                    + Protocol.HANDSHAKE_SIZE + " bytes", Arrays.copyOf(rest, n));
+        }
+        int version = ((rest[0] & 0xff) << 8) | (rest[1] & 0xff);
+        if (version != Protocol.VERSION) {
+            throw new ProtocolException("unsupported protocol version " + version + " (this side speaks "
+                    + Protocol.VERSION + ")", rest);
+        }
+        return getLong(rest, 2);
+    }
+
+    private static boolean endsWith(byte[] b, int count, byte[] suffix) {
+        return Arrays.equals(b, count - suffix.length, count, suffix, 0, suffix.length);
+    }
+
+    /** Bytes skipped before the handshake magic. */
+    public byte[] junk() {
+        return junk.clone();
+    }
+
+    /**
+     * Reads the next frame, or returns {@code null} at end of stream on a frame boundary.
+     *
+     * @throws ProtocolException if the stream ends inside a frame, or the frame is garbage, of an unknown type,
+     *     larger than the maximum, or fails its checksum
+     */
+    public Frame read() throws IOException {
+        int n = in.readNBytes(header, 0, Protocol.HEADER_SIZE);
+        if (n == 0) {
+            return null;
+        }
+        int marker = ((header[0] & 0xff) << 8) | (n > 1 ? header[1] & 0xff : 0);
+        if (n < 2 || marker != Protocol.MARKER) {
+            if (n < 2 && (header[0] & 0xff) == Protocol.MARKER >>> 8) {
+                throw truncated(n, "header");
+            }
+            throw new ProtocolException(String.format("garbage in frame stream: expected marker 0x%04x, read 0x%04x",
+                    Protocol.MARKER, marker), Arrays.copyOf(header, n));
+        }
+        if (n < Protocol.HEADER_SIZE) {
+            throw truncated(n, "header");
+        }
+        byte type = header[2];
+        if (!Protocol.isKnownType(type)) {
+            throw new ProtocolException(String.format("unknown frame type 0x%02x", type & 0xff), header.clone());
+        }
+        int length = getInt(header, 4);
+        if (length < 0 || length > maxFrameSize) {
+            throw new ProtocolException("frame of " + (length & 0xffffffffL) + " bytes exceeds the maximum frame size of "
+                    + maxFrameSize + " bytes", header.clone());
+        }
+        byte[] payload = new byte[length];
+        int got = in.readNBytes(payload, 0, length);
+        if (got < length) {
+            throw new ProtocolException("truncated frame: stream ended after " + got + " of " + length
+                    + " payload bytes of a " + Protocol.typeName(type) + " frame", header.clone());
+        }
+        crc.reset();
+        crc.update(header, 0, 16);
+        crc.update(payload, 0, length);
+        int expected = getInt(header, 16);
+        int actual = (int) crc.getValue();
+        if (expected != actual) {
+            throw new ProtocolException(String.format("checksum mismatch in a %s frame of %d bytes: header says 0x%08x,"
+                    + " payload gives 0x%08x", Protocol.typeName(type), length, expected, actual), header.clone());
+        }
+        return new Frame(type, header[3] & 0xff, getLong(header, 8), payload, length);
+    }
+
+    private ProtocolException truncated(int n, String part) {
+        return new ProtocolException("truncated frame: stream ended after " + n + " of " + Protocol.HEADER_SIZE
+                + " " + part + " bytes", Arrays.copyOf(header, n));
+    }
+
+    static int getInt(byte[] b, int at) {
+        return ((b[at] & 0xff) << 24) | ((b[at + 1] & 0xff) << 16) | ((b[at + 2] & 0xff) << 8) | (b[at + 3] & 0xff);
+    }
+
+    static long getLong(byte[] b, int at) {
+        return ((long) getInt(b, at) << 32) | (getInt(b, at + 4) & 0xffffffffL);
+    }
+}

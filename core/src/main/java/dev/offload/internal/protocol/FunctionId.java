@@ -1,0 +1,90 @@
+package dev.offload.internal.protocol;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Objects;
+
+/**
+ * The JVM identity of a function: owner class, method name, JVM descriptor and how to invoke it. This is what
+ * travels to the worker instead of a serialized closure.
+ */
+public final class FunctionId {
+    /** How the worker invokes the method. */
+    public enum Kind {
+        /** A static method; arguments as declared. */
+        STATIC,
+        /** An instance method; the first argument is the receiver. */
+        VIRTUAL,
+        /** A constructor; the result is the new object. */
+        CONSTRUCTOR,
+        /** An instance method of a singleton read from the owner's static {@code INSTANCE} field (Kotlin object). */
+        OBJECT_MEMBER
+    }
+
+    private final String owner;
+    private final String name;
+    private final String descriptor;
+    private final Kind kind;
+
+    public FunctionId(String owner, String name, String descriptor, Kind kind) {
+        this.owner = Objects.requireNonNull(owner, "owner");
+        this.name = Objects.requireNonNull(name, "name");
+        this.descriptor = Objects.requireNonNull(descriptor, "descriptor");
+        this.kind = Objects.requireNonNull(kind, "kind");
+    }
+
+    /** Binary name of the declaring class, e.g. {@code com.example.Fns$Inner}. */
+    public String owner() {
+        return owner;
+    }
+
+    /** JVM method name ({@code <init>} for constructors). */
+    public String name() {
+        return name;
+    }
+
+    /** JVM method descriptor, e.g. {@code (I)J}. */
+    public String descriptor() {
+        return descriptor;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public void writeTo(DataOutputStream out) throws IOException {
+        out.writeByte(kind.ordinal());
+        Wire.writeString(out, owner);
+        Wire.writeString(out, name);
+        Wire.writeString(out, descriptor);
+    }
+
+    public static FunctionId readFrom(DataInputStream in) throws IOException {
+        int k = in.readUnsignedByte();
+        if (k >= Kind.values().length) {
+            throw new ProtocolException("unknown function kind " + k);
+        }
+        return new FunctionId(Wire.readString(in), Wire.readString(in), Wire.readString(in), Kind.values()[k]);
+    }
+
+    /** A readable form for messages, e.g. {@code com.example.Fns.fib(I)J}. */
+    @Override
+    public String toString() {
+        return owner + "." + name + descriptor;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof FunctionId)) {
+            return false;
+        }
+        FunctionId f = (FunctionId) o;
+        return owner.equals(f.owner) && name.equals(f.name) && descriptor.equals(f.descriptor) && kind == f.kind;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(owner, name, descriptor, kind);
+    }
+}

@@ -1,0 +1,212 @@
+package dev.offload;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Functions the tests run inside workers. */
+public final class Fns {
+    private Fns() {}
+
+    private static final AtomicInteger INIT_RUNS = new AtomicInteger();
+    private static final AtomicInteger CALLS = new AtomicInteger();
+
+    public static int square(int x) {
+        return x * x;
+    }
+
+    public static long fib(int n) {
+        return n < 2 ? n : fib(n - 1) + fib(n - 2);
+    }
+
+    public static String concat(String a, String b, String c) {
+        return a + b + c;
+    }
+
+    public static String hello() {
+        return "hello";
+    }
+
+    public static Object nothing() {
+        return null;
+    }
+
+    public static byte[] bytes(int n) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) (i * 31);
+        }
+        return b;
+    }
+
+    public static int length(byte[] b) {
+        return b.length;
+    }
+
+    public static Point mirror(Point p) {
+        return new Point(p.y(), p.x());
+    }
+
+    public static int sum(List<Integer> xs) {
+        return xs.stream().mapToInt(Integer::intValue).sum();
+    }
+
+    public static Map<String, Integer> counts(String text) {
+        Map<String, Integer> m = new java.util.TreeMap<>();
+        for (String w : text.split(" ")) {
+            m.merge(w, 1, Integer::sum);
+        }
+        return m;
+    }
+
+    public static long pid() {
+        return ProcessHandle.current().pid();
+    }
+
+    public static String systemProperty(String key) {
+        return System.getProperty(key);
+    }
+
+    public static String env(String key) {
+        return System.getenv(key);
+    }
+
+    public static int specialFailure(String message) {
+        throw new SpecialException(message, new IllegalStateException("a"));
+    }
+
+    public static int hiddenFailure() {
+        throw new Hidden("secret");
+    }
+
+    public static String checked(String path) throws IOException {
+        throw new IOException("cannot read " + path);
+    }
+
+    public static int exitWith(int code) {
+        System.exit(code);
+        return 0;
+    }
+
+    public static int halt(int code) {
+        Runtime.getRuntime().halt(code);
+        return 0;
+    }
+
+    public static int spin() {
+        long x = 0;
+        for (;;) {
+            x++;
+            if (x == Long.MIN_VALUE) {
+                return 0;
+            }
+        }
+    }
+
+    public static int sleepMillis(int millis) throws InterruptedException {
+        Thread.sleep(millis);
+        return millis;
+    }
+
+    public static String print(String out, String err) {
+        System.out.println(out);
+        System.err.println(err);
+        return "printed";
+    }
+
+    /** Prints {@code megabytes} MB to System.out and returns how many lines it printed. */
+    public static int printMegabytes(int megabytes) {
+        char[] line = new char[99];
+        Arrays.fill(line, 'x');
+        String s = new String(line);
+        int lines = megabytes * 10_000;
+        for (int i = 0; i < lines; i++) {
+            System.out.println(s);
+        }
+        return lines;
+    }
+
+    public static int rawStdout() throws IOException {
+        FileOutputStream raw = new FileOutputStream(FileDescriptor.out);
+        raw.write("Hello from the wrong stream\n".getBytes());
+        raw.flush();
+        return 1;
+    }
+
+    public static Object unencodableResult() {
+        return new Thread();
+    }
+
+    // init and retire
+
+    public static Void countInit() {
+        INIT_RUNS.incrementAndGet();
+        return null;
+    }
+
+    public static int initRuns() {
+        return INIT_RUNS.get();
+    }
+
+    public static Void failingInit() {
+        throw new IllegalStateException("init boom");
+    }
+
+    public static Boolean alwaysRetire() {
+        return true;
+    }
+
+    public static Boolean failingRetire() {
+        throw new IllegalArgumentException("retire boom");
+    }
+
+    public static Boolean retireAfterSecondCall() {
+        return CALLS.incrementAndGet() >= 2;
+    }
+
+    public static Boolean hangingRetire() throws InterruptedException {
+        Thread.sleep(Long.MAX_VALUE);
+        return false;
+    }
+
+    /** A rebuildable exception: public with a (String, Throwable) constructor. */
+    public static final class SpecialException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public SpecialException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** Not rebuildable: not public. */
+    static final class Hidden extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Hidden(String message) {
+            super(message);
+        }
+    }
+
+    public record Point(int x, int y) implements java.io.Serializable {}
+
+    /** Not allowed by the codec's allow-list: a plain Serializable class. */
+    public static final class Opaque implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+    }
+
+    public static int takesOpaque(Opaque o) {
+        return 1;
+    }
+
+    public static int takesThread(Thread t) {
+        return 1;
+    }
+
+    public int instanceMethod(int x) {
+        return x + 1;
+    }
+}

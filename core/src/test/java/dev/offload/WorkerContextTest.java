@@ -1,0 +1,232 @@
+package dev.offload;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.offload.testing.NoWorkerLeft;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Round trips of values and exceptions through real worker JVMs, and worker reuse. */
+@ExtendWith(NoWorkerLeft.class)
+class WorkerContextTest {
+
+    @Test
+    void valuesOfEveryArityComeBack() {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            assertEquals("hello", ctx.runSync(Fns::hello));
+            assertEquals(49, ctx.runSync(Fns::square, 7));
+            assertEquals("abc", ctx.runSync(Fns::concat, "a", "b", "c"));
+            assertEquals(new Fns.Point(2, 1), ctx.runSync(Fns::mirror, new Fns.Point(1, 2)));
+            assertEquals(6, ctx.runSync(Fns::sum, List.of(1, 2, 3)));
+            assertEquals(Map.of("a", 2, "b", 1), ctx.runSync(Fns::counts, "a b a"));
+        }
+    }
+
+    @Test
+    void nullResultComesBackAsNull() {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            assertNull(ctx.runSync(Fns::nothing));
+        }
+    }
+
+    @Test
+    void oneMebibyteTravelsBothWays() {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            byte[] big = ctx.runSync(Fns::bytes, 1 << 20);
+            assertArrayEquals(Fns.bytes(1 << 20), big);
+            assertEquals(1 << 20, ctx.runSync(Fns::length, big));
+        }
+    }
+
+    @Test
+    void constructorAndUnboundInstanceReferencesWork() {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            assertEquals(new Fns.Point(3, 4), ctx.runSync(Fns.Point::new, 3, 4));
+            assertEquals(5, ctx.runSync(String::length, "hello"));
+        }
+    }
+
+    @Test
+    void rebuildableExceptionArrivesAsItselfWithItsCause() {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            Fns.SpecialException e = assertThrows(Fns.SpecialException.class, () -> ctx.runSync(Fns::specialFailure, "b"));
+            assertEquals("b", e.getMessage());
+            assertInstanceOf(IllegalStateException.class, e.getCause());
+            assertEquals("a", e.getCause().getMessage());
+            assertEquals("specialFailure", e.getStackTrace()[0].getMethodName(), "the remote stack trace is kept");
+            assertEquals(0, ctx.statistics().runningWorkers());
+            assertEquals(1, ctx.statistics().idleWorkers(), "the worker that threw stays in use");
+        }
+    }
+
+    @Test
+    void unrebuildableExceptionArrivesAsRemoteTaskException() {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            RemoteTaskException e = assertThrows(RemoteTaskException.class, () -> ctx.runSync(Fns::hiddenFailure));
+            assertEquals("dev.offload.Fns$Hidden", e.remoteClassName());
+            assertEquals("dev.offload.Fns$Hidden: secret", e.getMessage());
+            assertEquals("secret", e.remoteMessage());
+        }
+    }
+
+    @Test
+    void checkedExceptionIsCatchableAsItself() {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            try {
+                ctx.runSync(Fns::checked, "/nowhere");
+                throw new AssertionError("expected an IOException");
+            } catch (IOException e) {
+                assertEquals("cannot read /nowhere", e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void submitCompletesExceptionallyWithTheSameException() throws Exception {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            CompletableFuture<Integer> f = ctx.submit(Fns::specialFailure, "x");
+            ExecutionException e = assertThrows(ExecutionException.class, f::get);
+            assertInstanceOf(Fns.SpecialException.class, e.getCause());
+            assertEquals(9, ctx.submit(Fns::square, 3).get());
+        }
+    }
+
+    @Test
+    void workerIsAnotherProcessAndIsReusedLifo() {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            long first = ctx.runSync(Fns::pid);
+            long second = ctx.runSync(Fns::pid);
+            assertNotEquals(ProcessHandle.current().pid(), first);
+            assertEquals(first, second, "two sequential calls on a warm context use the same worker");
+        }
+    }
+
+    @Test
+    void mostRecentlyUsedWorkerIsTakenFirst() throws Exception {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            ctx.prestart(2);
+            assertEquals(2, ctx.statistics().idleWorkers());
+            long a = ctx.runSync(Fns::pid);
+            long b = ctx.runSync(Fns::pid);
+            long c = ctx.runSync(Fns::pid);
+            assertEquals(a, b);
+            assertEquals(b, c);
+        }
+    }
+
+    @Test
+    void retireTrueGivesTheNextCallANewWorker() {
+        WorkerConfig config = WorkerConfig.builder().retire(Fns::alwaysRetire).build();
+        try (WorkerContext ctx = WorkerContext.open(config)) {
+            long first = ctx.runSync(Fns::pid);
+            long second = ctx.runSync(Fns::pid);
+            assertNotEquals(first, second);
+        }
+    }
+
+    @Test
+    void retireDecidesPerWorkerFromItsOwnState() {
+        WorkerConfig config = WorkerConfig.builder().retire(Fns::retireAfterSecondCall).build();
+        try (WorkerContext ctx = WorkerContext.open(config)) {
+            long a = ctx.runSync(Fns::pid);
+            long b = ctx.runSync(Fns::pid);
+            long c = ctx.runSync(Fns::pid);
+            assertEquals(a, b);
+            assertNotEquals(b, c);
+        }
+    }
+
+    @Test
+    void initRunsExactlyOncePerWorker() throws Exception {
+        WorkerConfig config = WorkerConfig.builder().init(Fns::countInit).build();
+        try (WorkerContext ctx = WorkerContext.open(config)) {
+            CompletableFuture<Integer> a = ctx.submit(Fns::initRuns);
+            CompletableFuture<Integer> b = ctx.submit(Fns::initRuns);
+            assertEquals(1, a.get());
+            assertEquals(1, b.get());
+            assertEquals(1, ctx.runSync(Fns::initRuns));
+            assertEquals(1, ctx.runSync(Fns::initRuns));
+        }
+    }
+
+    @Test
+    void idleTimeoutRetiresAnIdleWorker() {
+        WorkerConfig config = WorkerConfig.builder().idleTimeout(Duration.ofMillis(200)).build();
+        try (WorkerContext ctx = WorkerContext.open(config)) {
+            long pid = ctx.runSync(Fns::pid);
+            assertEquals(1, ctx.statistics().idleWorkers());
+            dev.offload.testing.Eventually.within(Duration.ofSeconds(5), "idle worker exits",
+                    () -> dev.offload.testing.Eventually.gone(pid));
+            assertEquals(0, ctx.statistics().idleWorkers());
+            assertNotEquals(pid, ctx.runSync(Fns::pid), "the next call starts a new worker");
+        }
+    }
+
+    @Test
+    void statisticsCountIdleAndRunningWorkers() throws Exception {
+        WorkerContext ctx = WorkerContext.open();
+        assertEquals(new WorkerStatistics(0, 0), ctx.statistics());
+        CompletableFuture<Integer> slow = ctx.submit(Fns::sleepMillis, 60_000);
+        dev.offload.testing.Eventually.within(Duration.ofSeconds(10), "one running",
+                () -> ctx.statistics().runningWorkers() == 1);
+        assertEquals(0, ctx.statistics().idleWorkers());
+        ctx.runSync(Fns::square, 2);
+        assertEquals(new WorkerStatistics(1, 1), ctx.statistics());
+        slow.cancel(true);
+        dev.offload.testing.Eventually.within(Duration.ofSeconds(5), "cancelled call settles",
+                () -> ctx.statistics().runningWorkers() == 0);
+        assertEquals(new WorkerStatistics(1, 0), ctx.statistics());
+        ctx.close();
+        assertEquals(new WorkerStatistics(0, 0), ctx.statistics());
+    }
+
+    @Test
+    void jvmOptionsSystemPropertiesAndEnvironmentReachTheWorker() {
+        WorkerConfig config = WorkerConfig.builder()
+                .jvmOptions("-Dfrom.option=yes")
+                .systemProperty("from.property", "with spaces and \"quotes\" and \\ backslash")
+                .environment("OFFLOAD_TEST_VAR", "set")
+                .build();
+        try (WorkerContext ctx = WorkerContext.open(config)) {
+            assertEquals("yes", ctx.runSync(Fns::systemProperty, "from.option"));
+            assertEquals("with spaces and \"quotes\" and \\ backslash", ctx.runSync(Fns::systemProperty, "from.property"));
+            assertEquals("set", ctx.runSync(Fns::env, "OFFLOAD_TEST_VAR"));
+            assertEquals(System.getProperty("java.class.path"), ctx.runSync(Fns::systemProperty, "java.class.path"));
+        }
+    }
+
+    @Test
+    void concurrentCallsRunInSeparateWorkers() throws Exception {
+        Limiter two = Limiter.create(2);
+        CallOptions opts = CallOptions.builder().limiter(two).build();
+        try (WorkerContext ctx = WorkerContext.open()) {
+            CompletableFuture<Integer> a = ctx.submit(opts, Fns::sleepMillis, 300);
+            CompletableFuture<Integer> b = ctx.submit(opts, Fns::sleepMillis, 300);
+            a.get();
+            b.get();
+            assertEquals(2, ctx.statistics().idleWorkers());
+        }
+    }
+
+    @Test
+    void workersAreStartedWithTheParentsJava() {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            long pid = ctx.runSync(Fns::pid);
+            String command = ProcessHandle.of(pid).orElseThrow().info().command().orElse("");
+            assertTrue(command.startsWith(System.getProperty("java.home")) || command.isEmpty(), command);
+            assertEquals(System.getProperty("java.home"), ctx.runSync(Fns::systemProperty, "java.home"));
+        }
+    }
+}
