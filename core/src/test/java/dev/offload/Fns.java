@@ -107,6 +107,19 @@ public final class Fns {
         }
     }
 
+    /** Creates {@code marker} (so a test knows the call is running in its worker), then loops forever. */
+    public static int touchThenSpin(String marker) throws IOException {
+        java.nio.file.Files.createFile(java.nio.file.Path.of(marker));
+        return spin();
+    }
+
+    /** Creates {@code marker}, then sleeps. */
+    public static int touchThenSleep(String marker, int millis) throws IOException, InterruptedException {
+        java.nio.file.Files.createFile(java.nio.file.Path.of(marker));
+        Thread.sleep(millis);
+        return millis;
+    }
+
     public static int sleepMillis(int millis) throws InterruptedException {
         Thread.sleep(millis);
         return millis;

@@ -198,19 +198,27 @@ public final class ContextCore implements ProcessWorker.Listener {
             return;
         }
         boolean abandoned;
+        boolean died;
         synchronized (lock) {
-            abandoned = call.future.isDone() || closing;
+            died = !live.contains(w); // exited between its handshake and now: onExit has already run
+            abandoned = !died && (call.future.isDone() || closing);
             if (abandoned) {
                 running--;
                 if (!closing) {
                     pushIdle(w);
                 }
+            } else if (died) {
+                running--;
             } else {
                 busy.put(w, call);
                 call.worker = w;
             }
         }
-        if (abandoned) {
+        if (died) {
+            call.releasePermit();
+            call.fail(broken(w.exit().join(), " right after it started, before running " + call.fn));
+            call.settled.complete(null);
+        } else if (abandoned) {
             if (closing) {
                 w.closeInput();
             }
@@ -353,10 +361,11 @@ public final class ContextCore implements ProcessWorker.Listener {
     public void onExit(ProcessWorker w, WorkerExit exit) {
         Call call;
         boolean forced;
+        boolean wasIdle;
         boolean retry = false;
         synchronized (lock) {
             live.remove(w);
-            idle.removeIf(i -> i.worker == w);
+            wasIdle = idle.removeIf(i -> i.worker == w);
             forced = forcedKills.contains(w);
             call = busy.remove(w);
             if (call != null) {
@@ -387,7 +396,7 @@ public final class ContextCore implements ProcessWorker.Listener {
                 call.fail(broken(exit, during));
             }
             call.settled.complete(null);
-        } else if (!exit.clean() && !exit.killed && !closing) {
+        } else if (wasIdle && !exit.clean() && !exit.killed && !closing) {
             LOG.log(System.Logger.Level.WARNING, "an idle " + exit.describe(""));
         }
     }
@@ -400,8 +409,11 @@ public final class ContextCore implements ProcessWorker.Listener {
 
     // ---------------------------------------------------------------------------------------------- the cache
 
-    /** Caller holds the lock. */
+    /** Caller holds the lock. A worker that has already exited is not cached. */
     private void pushIdle(ProcessWorker w) {
+        if (!live.contains(w)) {
+            return;
+        }
         idle.addFirst(new Idle(w, System.nanoTime()));
         long timeout = config.idleTimeout().toNanos();
         if (timeout < TimeUnit.DAYS.toNanos(365)) {

@@ -24,6 +24,12 @@ public final class Eventually {
         }
     }
 
+    /** Waits until {@code marker} exists: the function that creates it is running in a worker. */
+    public static void running(java.nio.file.Path marker) {
+        within(Duration.ofSeconds(30), "the call started and created " + marker,
+                () -> java.nio.file.Files.exists(marker));
+    }
+
     public static boolean gone(long pid) {
         return ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
     }

@@ -124,9 +124,13 @@ public final class JavaCodec implements Codec {
         } else {
             out.writeByte(SERIALIZED);
             out.flush();
-            ObjectOutputStream oos = new CheckingOutputStream(out, userFilter);
-            oos.writeObject(v);
-            oos.flush();
+            CheckingOutputStream oos = new CheckingOutputStream(out, userFilter);
+            try {
+                oos.writeObject(v);
+                oos.flush();
+            } catch (IOException e) {
+                throw oos.refused != null ? oos.refused : e;
+            }
         }
     }
 
@@ -179,6 +183,8 @@ public final class JavaCodec implements Codec {
     /** Refuses, while writing, what the reading side would reject, so a bad argument fails before any worker. */
     private static final class CheckingOutputStream extends ObjectOutputStream {
         private final ObjectInputFilter userFilter;
+        /** The first object refused; ObjectOutputStream then tries to write the exception itself, which we let be. */
+        NotSerializableException refused;
 
         CheckingOutputStream(OutputStream out, ObjectInputFilter userFilter) throws IOException {
             super(out);
@@ -189,12 +195,15 @@ public final class JavaCodec implements Codec {
         @Override
         protected Object replaceObject(Object obj) throws IOException {
             Class<?> c = obj.getClass();
+            if (refused != null) {
+                return obj;
+            }
             if (!(obj instanceof java.io.Serializable)) {
-                throw new NotSerializableException("(a " + c.getName() + ") is not Serializable; use a record "
+                throw refused = new NotSerializableException("(a " + c.getName() + ") is not Serializable; use a record "
                         + "that implements java.io.Serializable, a String, a boxed primitive, an array or a collection");
             }
             if (!AllowListFilter.allowed(c, userFilter, null)) {
-                throw new NotSerializableException("(a " + c.getName() + ") is " + notAllowed(c.getName()));
+                throw refused = new NotSerializableException("(a " + c.getName() + ") is " + notAllowed(c.getName()));
             }
             return obj;
         }

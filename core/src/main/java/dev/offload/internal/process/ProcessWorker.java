@@ -121,7 +121,7 @@ public final class ProcessWorker {
     private void await(CompletableFuture<Void> f, Duration timeout, String what) {
         try {
             CompletableFuture.anyOf(f, exit).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-            if (!f.isDone()) {
+            if (!f.isDone() || f.isCompletedExceptionally()) {
                 throw startFailure(null);
             }
         } catch (TimeoutException e) {
@@ -132,7 +132,7 @@ public final class ProcessWorker {
             Thread.currentThread().interrupt();
             throw startFailure("start interrupted; the worker was killed");
         } catch (ExecutionException e) {
-            throw new IllegalStateException(e);
+            throw startFailure(null); // the reader gave up on the worker
         }
     }
 
@@ -166,10 +166,13 @@ public final class ProcessWorker {
         writer.write(Protocol.CALL, 0, callId, request);
     }
 
-    /** SIGKILL, now. The reader thread reaps the process and reports the exit. */
+    /**
+     * SIGKILL, now. The reader thread reaps the process and reports the exit. Through the process handle, because
+     * {@code Process.destroyForcibly} also closes our ends of the pipes and would lose the last output.
+     */
     public void kill() {
         killed = true;
-        process.destroyForcibly();
+        process.toHandle().destroyForcibly();
     }
 
     /** Closes the worker's stdin: an idle worker exits cleanly on EOF. */

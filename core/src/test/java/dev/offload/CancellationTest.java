@@ -1,0 +1,181 @@
+package dev.offload;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.offload.testing.Eventually;
+import dev.offload.testing.NoWorkerLeft;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What cancelling, interrupting and timing out do to the worker. */
+@ExtendWith(NoWorkerLeft.class)
+class CancellationTest {
+
+    @TempDir
+    Path dir;
+    private int markers;
+
+    /** A fresh marker file path: the test function creates it once it runs inside its worker. */
+    private String marker() {
+        return dir.resolve("running-" + (++markers)).toString();
+    }
+
+    /** Waits until the call that creates the last marker runs, and returns its worker's pid. */
+    private long busyWorkerPid() {
+        Eventually.running(dir.resolve("running-" + markers));
+        List<ProcessHandle> workers = NoWorkerLeft.liveWorkers();
+        assertEquals(1, workers.size());
+        return workers.get(0).pid();
+    }
+
+    @Test
+    void cancelledCallKillsWorker() throws Exception {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            CompletableFuture<Integer> f = ctx.submit(Fns::touchThenSpin, marker());
+            long pid = busyWorkerPid();
+            long start = System.nanoTime();
+            assertTrue(f.cancel(true));
+            assertThrows(CancellationException.class, f::join);
+            Eventually.within(Duration.ofSeconds(1), "killed worker is gone", () -> Eventually.gone(pid));
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1));
+            Eventually.within(Duration.ofSeconds(1), "call settles", () -> ctx.statistics().runningWorkers() == 0);
+            assertEquals(0, ctx.statistics().idleWorkers(), "a killed worker is never reused");
+            assertEquals(4, ctx.runSync(Fns::square, 2), "the context keeps working");
+        }
+    }
+
+    @Test
+    void interruptedRunSyncKillsWorkerAndThrowsCancellation() throws Exception {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            AtomicReference<Boolean> interruptKept = new AtomicReference<>();
+            String marker = marker();
+            Thread caller = new Thread(() -> {
+                try {
+                    ctx.runSync(Fns::touchThenSpin, marker);
+                } catch (Throwable t) {
+                    thrown.set(t);
+                    interruptKept.set(Thread.currentThread().isInterrupted());
+                }
+            });
+            caller.start();
+            long pid = busyWorkerPid();
+            long start = System.nanoTime();
+            caller.interrupt();
+            caller.join(1000);
+            assertFalse(caller.isAlive(), "runSync returns within 1 s of the interrupt");
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1));
+            assertTrue(thrown.get() instanceof CancellationException, String.valueOf(thrown.get()));
+            assertTrue(interruptKept.get(), "the interrupt status is kept");
+            assertTrue(Eventually.gone(pid), "runSync returns after the worker is reaped");
+        }
+    }
+
+    @Test
+    void timeoutOnTheFutureKillsWorker() throws Exception {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            CompletableFuture<Integer> f = ctx.submit(Fns::touchThenSpin, marker()).orTimeout(300, TimeUnit.MILLISECONDS);
+            long pid = busyWorkerPid();
+            Throwable t = assertThrows(Exception.class, f::join);
+            assertTrue(t.getCause() instanceof TimeoutException, String.valueOf(t));
+            Eventually.within(Duration.ofSeconds(1), "timed-out worker is gone", () -> Eventually.gone(pid));
+        }
+    }
+
+    @Test
+    void withoutKillOnCancelTheCallFinishesAndItsResultIsDropped() throws Exception {
+        CallOptions finish = CallOptions.builder().killOnCancel(false).build();
+        try (WorkerContext ctx = WorkerContext.open()) {
+            CompletableFuture<Integer> f = ctx.submit(finish, Fns::touchThenSleep, marker(), 500);
+            long pid = busyWorkerPid();
+            assertTrue(f.cancel(true));
+            assertThrows(CancellationException.class, f::join);
+            assertFalse(Eventually.gone(pid), "the worker keeps running the call");
+            Eventually.within(Duration.ofSeconds(5), "the call finishes and the worker returns",
+                    () -> ctx.statistics().idleWorkers() == 1);
+            assertEquals(pid, ctx.runSync(Fns::pid), "the worker is reused");
+        }
+    }
+
+    @Test
+    void interruptedRunSyncWithoutKillOnCancelWaitsForTheCall() throws Exception {
+        CallOptions finish = CallOptions.builder().killOnCancel(false).build();
+        try (WorkerContext ctx = WorkerContext.open()) {
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            String marker = marker();
+            Thread caller = new Thread(() -> {
+                try {
+                    ctx.runSync(finish, Fns::touchThenSleep, marker, 500);
+                } catch (Throwable t) {
+                    thrown.set(t);
+                }
+            });
+            caller.start();
+            long pid = busyWorkerPid();
+            caller.interrupt();
+            caller.join(10_000);
+            assertTrue(thrown.get() instanceof CancellationException, String.valueOf(thrown.get()));
+            assertEquals(1, ctx.statistics().idleWorkers(), "the call ran to its end before runSync threw");
+            assertFalse(Eventually.gone(pid));
+        }
+    }
+
+    @Test
+    void callCancelledWhileWaitingForTheLimiterNeverTouchesAWorker() throws Exception {
+        Limiter one = Limiter.create(1);
+        CallOptions opts = CallOptions.builder().limiter(one).build();
+        try (WorkerContext ctx = WorkerContext.open()) {
+            CompletableFuture<Integer> holder = ctx.submit(opts, Fns::touchThenSleep, marker(), 60_000);
+            busyWorkerPid();
+            CompletableFuture<Integer> waiting = ctx.submit(opts, Fns::square, 3);
+            assertEquals(1, one.waiting());
+            assertTrue(waiting.cancel(true));
+            assertEquals(0, one.waiting());
+            assertEquals(1, NoWorkerLeft.liveWorkers().size(), "no second worker was started");
+            holder.cancel(true);
+            Eventually.within(Duration.ofSeconds(2), "permit returned", () -> one.inUse() == 0);
+        }
+    }
+
+    @Test
+    void interruptWhileWaitingForTheLimiterLeavesTheQueue() throws Exception {
+        Limiter one = Limiter.create(1);
+        CallOptions opts = CallOptions.builder().limiter(one).build();
+        try (WorkerContext ctx = WorkerContext.open()) {
+            CompletableFuture<Integer> holder = ctx.submit(opts, Fns::touchThenSleep, marker(), 60_000);
+            busyWorkerPid();
+            CountDownLatch started = new CountDownLatch(1);
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Thread caller = new Thread(() -> {
+                started.countDown();
+                try {
+                    ctx.runSync(opts, Fns::square, 3);
+                } catch (Throwable t) {
+                    thrown.set(t);
+                }
+            });
+            caller.start();
+            started.await();
+            Eventually.within(Duration.ofSeconds(2), "caller waits", () -> one.waiting() == 1);
+            caller.interrupt();
+            caller.join(1000);
+            assertTrue(thrown.get() instanceof CancellationException, String.valueOf(thrown.get()));
+            assertEquals(0, one.waiting());
+            assertEquals(1, NoWorkerLeft.liveWorkers().size());
+            holder.cancel(true);
+        }
+    }
+}
