@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /** Functions the tests run inside workers. */
 public final class Fns {
-    private Fns() {}
+    Fns() {}
 
     private static final AtomicInteger INIT_RUNS = new AtomicInteger();
     private static final AtomicInteger CALLS = new AtomicInteger();
@@ -179,6 +179,13 @@ public final class Fns {
 
     public static Boolean retireAfterSecondCall() {
         return CALLS.incrementAndGet() >= 2;
+    }
+
+    /** Creates the file named by system property {@code offload.test.marker}, then never returns. */
+    public static Boolean touchThenHang() throws IOException, InterruptedException {
+        java.nio.file.Files.createFile(java.nio.file.Path.of(System.getProperty("offload.test.marker")));
+        Thread.sleep(Long.MAX_VALUE);
+        return false;
     }
 
     public static Boolean hangingRetire() throws InterruptedException {

@@ -1,0 +1,108 @@
+package dev.offload;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.offload.testing.Eventually;
+import dev.offload.testing.NoWorkerLeft;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Closing a context: clean exits, grace period, aggregated report, refusal afterwards. */
+@ExtendWith(NoWorkerLeft.class)
+class CloseTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void idleWorkersExitCleanlyAndPrintNothing() {
+        WorkerContext ctx = WorkerContext.open();
+        ctx.prestart(2);
+        assertEquals(2, ctx.statistics().idleWorkers());
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        try {
+            PrintStream capture = new PrintStream(printed, true);
+            System.setOut(capture);
+            System.setErr(capture);
+            ctx.close(); // would throw on any nonzero exit code or forced kill
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+        assertEquals("", printed.toString());
+        assertTrue(NoWorkerLeft.liveWorkers().isEmpty(), "close returns after every worker is reaped");
+    }
+
+    @Test
+    void workerStuckInRetireIsKilledAfterTheGracePeriodAndReported() throws Exception {
+        Path marker = dir.resolve("in-retire");
+        WorkerConfig config = WorkerConfig.builder()
+                .retire(Fns::touchThenHang)
+                .systemProperty("offload.test.marker", marker.toString())
+                .gracePeriod(Duration.ofMillis(300))
+                .build();
+        WorkerContext ctx = WorkerContext.open(config);
+        CompletableFuture<Integer> call = ctx.submit(Fns::square, 5);
+        Eventually.running(marker);
+        long start = System.nanoTime();
+        BrokenWorkerException report = assertThrows(BrokenWorkerException.class, ctx::close);
+        long tookMillis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(tookMillis >= 300, "waited the grace period, took " + tookMillis + " ms");
+        assertEquals("graceful shutdown failed: 0 nonzero exit codes and 1 forced kill", report.getMessage());
+        assertEquals(1, report.getSuppressed().length);
+        BrokenWorkerException one = (BrokenWorkerException) report.getSuppressed()[0];
+        assertEquals("SIGKILL", one.signal().orElseThrow());
+        ExecutionException e = assertThrows(ExecutionException.class, call::get);
+        BrokenWorkerException b = assertInstanceOf(BrokenWorkerException.class, e.getCause());
+        assertTrue(b.getMessage().contains("grace period (PT0.3S) elapsed"), b.getMessage());
+    }
+
+    @Test
+    void runningCallsMayFinishWithinTheGracePeriod() throws Exception {
+        WorkerContext ctx = WorkerContext.open();
+        Path marker = dir.resolve("running");
+        CompletableFuture<Integer> call = ctx.submit(Fns::touchThenSleep, marker.toString(), 300);
+        Eventually.running(marker);
+        ctx.close();
+        assertEquals(300, call.get());
+    }
+
+    @Test
+    void callsAfterCloseFailClearly() {
+        WorkerContext ctx = WorkerContext.open();
+        ctx.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ctx.runSync(Fns::square, 2));
+        assertEquals("worker context is closed; cannot run dev.offload.Fns.square(I)I", e.getMessage());
+        assertThrows(IllegalStateException.class, () -> ctx.submit(Fns::square, 2));
+        assertThrows(IllegalStateException.class, () -> ctx.prestart(1));
+        ctx.close(); // a second close is a no-op
+        assertTrue(ctx.isClosed());
+    }
+
+    @Test
+    void callsWaitingForAPermitFailWhenTheContextCloses() throws Exception {
+        Limiter one = Limiter.create(1);
+        CallOptions opts = CallOptions.builder().limiter(one).build();
+        WorkerContext ctx = WorkerContext.open();
+        Path marker = dir.resolve("running");
+        CompletableFuture<Integer> running = ctx.submit(opts, Fns::touchThenSleep, marker.toString(), 200);
+        Eventually.running(marker);
+        CompletableFuture<Integer> waiting = ctx.submit(opts, Fns::square, 2);
+        ctx.close();
+        assertEquals(200, running.get());
+        ExecutionException e = assertThrows(ExecutionException.class, waiting::get);
+        assertEquals("worker context closed before dev.offload.Fns.square(I)I started", e.getCause().getMessage());
+        assertEquals(0, one.inUse());
+    }
+}

@@ -1,0 +1,103 @@
+package dev.offload;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.offload.testing.NoWorkerLeft;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** What cannot run in a worker is refused at the call site, with a message that says what to write instead. */
+@ExtendWith(NoWorkerLeft.class)
+class RefusalTest {
+
+    private static void assertNoWorkerStarted(WorkerContext ctx) {
+        assertEquals(new WorkerStatistics(0, 0), ctx.statistics());
+        assertTrue(NoWorkerLeft.liveWorkers().isEmpty());
+    }
+
+    @Test
+    void lambdaIsRefusedWithAdvice() {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            int captured = 3;
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ctx.runSync((Fn1<Integer, Integer, RuntimeException>) x -> x * captured, 2));
+            assertTrue(e.getMessage().startsWith("cannot run a lambda in a worker"), e.getMessage());
+            assertTrue(e.getMessage().contains("Move the body into a static method"), e.getMessage());
+            assertNoWorkerStarted(ctx);
+        }
+    }
+
+    @Test
+    void boundMethodReferenceIsRefusedWithAdvice() {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            Fns receiver = new Fns();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ctx.runSync(receiver::instanceMethod, 1));
+            assertTrue(e.getMessage().startsWith("cannot run a bound method reference in a worker"), e.getMessage());
+            assertTrue(e.getMessage().contains("Fns::instanceMethod that takes the receiver as its first argument"),
+                    e.getMessage());
+            assertNoWorkerStarted(ctx);
+        }
+    }
+
+    @Test
+    void handWrittenFunctionObjectIsRefused() {
+        Fn1<Integer, Integer, RuntimeException> anonymous = new Fn1<>() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            public Integer apply(Integer x) {
+                return x;
+            }
+        };
+        try (WorkerContext ctx = WorkerContext.open()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ctx.runSync(anonymous, 1));
+            assertTrue(e.getMessage().contains("pass a method reference such as MyFunctions::compute"), e.getMessage());
+            assertNoWorkerStarted(ctx);
+        }
+    }
+
+    @Test
+    void argumentThatCannotBeEncodedIsRefusedBeforeAnyWorker() {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ctx.runSync(Fns::takesThread, new Thread()));
+            assertEquals("cannot encode the arguments of dev.offload.Fns.takesThread(Ljava/lang/Thread;)I with the"
+                    + " default Java codec: argument 1 (a java.lang.Thread) is not Serializable; use a record that"
+                    + " implements java.io.Serializable, a String, a boxed primitive, an array or a collection",
+                    e.getMessage());
+            assertNoWorkerStarted(ctx);
+        }
+    }
+
+    @Test
+    void serializableClassOutsideTheAllowListIsRefusedUntilAllowed() {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ctx.runSync(Fns::takesOpaque, new Fns.Opaque()));
+            assertTrue(e.getMessage().contains("argument 1 (a dev.offload.Fns$Opaque) is not on Offload's allow-list"
+                    + " for Java-serialized values; use a record, or allow it with"
+                    + " WorkerConfig.builder().allowSerializable(\"dev.offload.Fns$Opaque\")"), e.getMessage());
+            assertNoWorkerStarted(ctx);
+        }
+        WorkerConfig allowing = WorkerConfig.builder().allowSerializable("dev.offload.Fns$Opaque").build();
+        try (WorkerContext ctx = WorkerContext.open(allowing)) {
+            assertEquals(1, ctx.runSync(Fns::takesOpaque, new Fns.Opaque()));
+        }
+    }
+
+    @Test
+    void badConfigurationNamesTheBadValue() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> WorkerConfig.builder().idleTimeout(java.time.Duration.ofSeconds(-1)));
+        assertEquals("idleTimeout must be >= 0, was PT-1S", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> WorkerConfig.builder().jvmOptions("-cp"));
+        assertTrue(e.getMessage().startsWith("jvmOptions must not set the classpath, was -cp"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Limiter.create(0));
+        assertEquals("capacity must be >= 1, was 0", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> WorkerConfig.builder().prestart(-2));
+        assertEquals("prestart must be >= 0, was -2", e.getMessage());
+    }
+}
