@@ -1,0 +1,99 @@
+package dev.offload.examples;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.offload.Offload;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Every example runs, says what it should, and leaves no worker behind. */
+class ExamplesTest {
+
+    interface Main {
+        void run(String[] args) throws Exception;
+    }
+
+    private static String run(Main main) throws Exception {
+        PrintStream out = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(captured, true));
+            main.run(new String[0]);
+        } finally {
+            System.setOut(out);
+        }
+        String text = captured.toString();
+        out.print(text);
+        return text;
+    }
+
+    @AfterEach
+    void noWorkerLeft() throws InterruptedException {
+        Offload.defaultContext().close();
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        List<ProcessHandle> left;
+        do {
+            left = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
+                    .filter(p -> p.info().commandLine().orElse("").contains("dev.offload.internal.child.WorkerMain"))
+                    .collect(Collectors.toList());
+            if (left.isEmpty()) {
+                return;
+            }
+            Thread.sleep(20);
+        } while (System.nanoTime() < deadline);
+        left.forEach(ProcessHandle::destroyForcibly);
+        fail("workers outlived the example: " + left.stream().map(ProcessHandle::pid).collect(Collectors.toList()));
+    }
+
+    @Test
+    void minimal() throws Exception {
+        String out = run(Minimal::main);
+        assertTrue(out.contains("fib(30) = 832040 computed in another JVM; hello, Offload"), out);
+        assertTrue(out.contains("(printed inside worker pid"), out);
+    }
+
+    @Test
+    void parallelSpeedup() throws Exception {
+        String out = run(ParallelSpeedup::main);
+        assertTrue(out.contains("parallel, in"), out);
+    }
+
+    @Test
+    void cancelInfiniteLoop() throws Exception {
+        String out = run(CancelInfiniteLoop::main);
+        assertTrue(out.contains("was killed: alive=no"), out);
+        assertTrue(out.contains("fib(25) = 75025"), out);
+    }
+
+    @Test
+    void crashIsolation() throws Exception {
+        String out = run(CrashIsolation::main);
+        assertTrue(out.contains("exited with code 42; this JVM is fine"), out);
+        assertTrue(out.contains("fib(25) = 75025"), out);
+    }
+
+    @Test
+    void warmUp() throws Exception {
+        String out = run(WarmUp::main);
+        assertTrue(out.contains("after prestart(2), 2 idle workers"), out);
+    }
+
+    @Test
+    void singleUseWorkers() throws Exception {
+        String out = run(SingleUseWorkers::main);
+        long distinct = out.lines().filter(l -> l.contains("ran in worker pid"))
+                .map(l -> l.substring(l.lastIndexOf(' ') + 1)).distinct().count();
+        assertTrue(distinct == 3, out);
+    }
+
+    @Test
+    void demo() throws Exception {
+        String out = run(Demo::main);
+        assertTrue(out.contains("== 4. Print just works"), out);
+    }
+}
