@@ -1,14 +1,10 @@
 package dev.offload.internal.child;
 
 import dev.offload.internal.protocol.FunctionId;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.lang.reflect.Type;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
@@ -17,7 +13,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
-/** Resolves {@link FunctionId}s to method handles in the worker, once each. Not thread-safe (the worker loop owns it). */
+/** Resolves {@link FunctionId}s to reflective members in the worker, once each. Not thread-safe (the worker loop owns it). */
 final class FunctionResolver {
     private final ClassLoader loader;
     private final Map<FunctionId, Target> cache = new HashMap<>();
@@ -49,64 +45,38 @@ final class FunctionResolver {
 
     private Target doResolve(FunctionId id) throws ReflectiveOperationException {
         Class<?> owner = Class.forName(id.owner(), true, loader);
-        MethodType type = MethodType.fromMethodDescriptorString(id.descriptor(), loader);
-        MethodHandles.Lookup lookup = MethodHandles.lookup();
-        MethodHandle mh;
-        Type[] params;
-        Type ret;
+        Descriptor type = Descriptor.parse(id.descriptor(), loader);
         switch (id.kind()) {
             case CONSTRUCTOR: {
                 Constructor<?> c = owner.getDeclaredConstructor(type.parameterArray());
                 open(c);
-                mh = lookup.unreflectConstructor(c);
-                params = c.getGenericParameterTypes();
-                ret = owner;
-                break;
+                return Target.ofConstructor(id, c);
             }
             case STATIC: {
                 Method m = findMethod(owner, id.name(), type);
                 requireStatic(m, true);
                 open(m);
-                mh = lookup.unreflect(m);
-                params = m.getGenericParameterTypes();
-                ret = m.getGenericReturnType();
-                break;
+                return Target.ofStatic(id, m);
             }
             case VIRTUAL: {
                 Method m = findMethod(owner, id.name(), type);
                 requireStatic(m, false);
                 open(m);
-                mh = lookup.unreflect(m);
-                params = prepend(owner, m.getGenericParameterTypes());
-                ret = m.getGenericReturnType();
-                break;
+                return Target.ofVirtual(id, m);
             }
             case OBJECT_MEMBER: {
                 Method m = findMethod(owner, id.name(), type);
+                open(m);
+                if (Modifier.isStatic(m.getModifiers())) {
+                    return Target.ofStatic(id, m);
+                }
                 Field instance = owner.getDeclaredField("INSTANCE");
                 open(instance);
-                open(m);
-                mh = lookup.unreflect(m);
-                if (!Modifier.isStatic(m.getModifiers())) {
-                    mh = mh.bindTo(instance.get(null));
-                }
-                params = m.getGenericParameterTypes();
-                ret = m.getGenericReturnType();
-                break;
+                return Target.ofBound(id, m, instance.get(null));
             }
             default:
                 throw new IllegalStateException("unknown kind " + id.kind());
         }
-        int n = mh.type().parameterCount();
-        MethodHandle invoker = mh.asType(MethodType.genericMethodType(n)).asSpreader(Object[].class, n);
-        return new Target(id, invoker, params, ret);
-    }
-
-    private static Type[] prepend(Type first, Type[] rest) {
-        Type[] all = new Type[rest.length + 1];
-        all[0] = first;
-        System.arraycopy(rest, 0, all, 1, rest.length);
-        return all;
     }
 
     private static void requireStatic(Method m, boolean wanted) {
@@ -124,7 +94,7 @@ final class FunctionResolver {
     }
 
     /** The method named {@code name} with exactly this type, declared by {@code c} or a supertype. */
-    private static Method findMethod(Class<?> c, String name, MethodType type) throws NoSuchMethodException {
+    private static Method findMethod(Class<?> c, String name, Descriptor type) throws NoSuchMethodException {
         Deque<Class<?>> todo = new ArrayDeque<>();
         Set<Class<?>> seen = new HashSet<>();
         todo.add(c);
@@ -134,8 +104,7 @@ final class FunctionResolver {
                 continue;
             }
             for (Method m : k.getDeclaredMethods()) {
-                if (m.getName().equals(name) && m.getReturnType() == type.returnType()
-                        && Arrays.equals(m.getParameterTypes(), type.parameterArray())) {
+                if (m.getName().equals(name) && type.matches(m.getParameterTypes(), m.getReturnType())) {
                     return m;
                 }
             }
@@ -144,7 +113,7 @@ final class FunctionResolver {
             }
             todo.addAll(Arrays.asList(k.getInterfaces()));
         }
-        throw new NoSuchMethodException(c.getName() + "." + name + type.toMethodDescriptorString()
+        throw new NoSuchMethodException(c.getName() + "." + name + type
                 + " does not exist in the worker's version of " + c.getName());
     }
 }

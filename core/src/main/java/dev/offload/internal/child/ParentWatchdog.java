@@ -33,13 +33,13 @@ final class ParentWatchdog implements Runnable {
 
     @Override
     public void run() {
-        while (parentAlive()) {
+        do { // sleep first: the first check initialises ProcessHandle, which should not slow the worker's start
             try {
                 Thread.sleep(PERIOD_MILLIS);
             } catch (InterruptedException e) {
                 return;
             }
-        }
+        } while (parentAlive());
         Runtime.getRuntime().halt(EXIT_PARENT_GONE);
     }
 

@@ -35,7 +35,7 @@ public final class WorkerMain {
                 maxFrameSize);
         System.setIn(new ByteArrayInputStream(new byte[0]));
         ignoreSigint();
-        writer.writeHandshake(ProcessHandle.current().pid());
+        writer.writeHandshake(ownPid());
         ParentWatchdog.start(parentPid, parentStart);
 
         int status;
@@ -47,6 +47,15 @@ public final class WorkerMain {
             status = WorkerLoop.EXIT_PROTOCOL;
         }
         System.exit(status);
+    }
+
+    /** This process's pid, read cheaply: initialising ProcessHandle spins up lambdas and costs milliseconds. */
+    private static long ownPid() {
+        try {
+            return Long.parseLong(java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self")).toString());
+        } catch (IOException | RuntimeException e) {
+            return ProcessHandle.current().pid();
+        }
     }
 
     /** SIGINT goes to the whole foreground process group; only the parent should react to Ctrl+C. */
