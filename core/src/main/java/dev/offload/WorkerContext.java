@@ -69,6 +69,10 @@ public final class WorkerContext implements AutoCloseable {
         });
     }
 
+    static {
+        Secrets.registerCores(WorkerContext::core);
+    }
+
     private static final long SETTLE_TIMEOUT_SECONDS = 30;
 
     private final ContextCore core;

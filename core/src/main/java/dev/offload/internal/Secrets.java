@@ -19,6 +19,18 @@ public final class Secrets {
     }
 
     private static volatile Exceptions exceptions;
+    private static volatile java.util.function.Function<dev.offload.WorkerContext, ContextCore> cores;
+
+    /** Registered by WorkerContext: how our other modules reach a context's engine. */
+    public static void registerCores(java.util.function.Function<dev.offload.WorkerContext, ContextCore> f) {
+        cores = f;
+    }
+
+    /** The engine behind {@code context}, for our own front ends (the Kotlin module). */
+    public static ContextCore core(dev.offload.WorkerContext context) {
+        exceptions(); // makes sure WorkerContext has registered
+        return cores.apply(context);
+    }
 
     public static void register(Exceptions e) {
         exceptions = e;

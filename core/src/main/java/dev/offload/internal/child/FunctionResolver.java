@@ -74,9 +74,28 @@ final class FunctionResolver {
                 open(instance);
                 return Target.ofBound(id, m, instance.get(null));
             }
+            case COMPANION_MEMBER: {
+                Method m = findMethod(owner, id.name(), type);
+                open(m);
+                return Target.ofBound(id, m, companionInstance(owner));
+            }
             default:
                 throw new IllegalStateException("unknown kind " + id.kind());
         }
+    }
+
+    /** The companion object {@code companion}: the static field of its declaring class that holds it. */
+    private static Object companionInstance(Class<?> companion) throws ReflectiveOperationException {
+        Class<?> outer = companion.getDeclaringClass();
+        if (outer != null) {
+            for (Field f : outer.getDeclaredFields()) {
+                if (Modifier.isStatic(f.getModifiers()) && f.getType() == companion) {
+                    open(f);
+                    return f.get(null);
+                }
+            }
+        }
+        throw new NoSuchFieldException("no static field holding the companion " + companion.getName());
     }
 
     private static void requireStatic(Method m, boolean wanted) {

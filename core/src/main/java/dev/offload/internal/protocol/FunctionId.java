@@ -19,7 +19,12 @@ public final class FunctionId {
         /** A constructor; the result is the new object. */
         CONSTRUCTOR,
         /** An instance method of a singleton read from the owner's static {@code INSTANCE} field (Kotlin object). */
-        OBJECT_MEMBER
+        OBJECT_MEMBER,
+        /**
+         * An instance method of a companion object, read from the static field of the companion's declaring
+         * class that holds it (Kotlin companion).
+         */
+        COMPANION_MEMBER
     }
 
     private final String owner;

@@ -1,0 +1,77 @@
+package dev.offload.coroutines.internal
+
+import dev.offload.CallOptions
+import dev.offload.Limiter
+import dev.offload.Offload
+import dev.offload.WorkerContext
+import dev.offload.coroutines.PayloadFormat
+import dev.offload.coroutines.WorkerContextElement
+import dev.offload.internal.CallFuture
+import dev.offload.internal.Secrets
+import kotlin.reflect.KType
+import kotlin.time.Duration.Companion.seconds
+import kotlinx.coroutines.NonCancellable
+import kotlinx.coroutines.currentCoroutineContext
+import kotlinx.coroutines.ensureActive
+import kotlinx.coroutines.future.await
+import kotlinx.coroutines.withContext
+import kotlinx.coroutines.withTimeoutOrNull
+import kotlinx.serialization.KSerializer
+import kotlinx.serialization.SerializationException
+import kotlinx.serialization.serializer
+
+/** The serializer for a reified type, or a call-site error saying how to get one. */
+@Suppress("UNCHECKED_CAST")
+internal fun serializerOf(type: KType, role: String): KSerializer<Any?> = try {
+    serializer(type) as KSerializer<Any?>
+} catch (e: SerializationException) {
+    throw IllegalArgumentException(
+        "no serializer for the $role type $type: annotate the class with @Serializable (kotlinx-serialization), " +
+            "or pass a type that has one. ${e.message}",
+        e,
+    )
+}
+
+/** Runs one call: picks the context and format, submits, and maps coroutine cancellation to the worker. */
+internal suspend fun callInWorker(
+    fn: Any,
+    args: Array<Any?>,
+    types: List<KType>,
+    resultType: KType,
+    killOnCancel: Boolean,
+    limiter: Limiter?,
+    format: PayloadFormat?,
+    context: WorkerContext?,
+): Any? {
+    val coroutineContext = currentCoroutineContext()
+    val id = KotlinFunctions.of(fn, args.size)
+    val codec = KotlinxCodec.forCall(
+        format ?: coroutineContext[WorkerContextElement]?.format ?: PayloadFormat.Json,
+        types.mapIndexed { i, t -> serializerOf(t, "argument ${i + 1}") },
+        serializerOf(resultType, "result"),
+    )
+    coroutineContext.ensureActive() // a coroutine cancelled before it reached a worker never touches one
+    val target = context ?: coroutineContext[WorkerContextElement]?.context ?: Offload.defaultContext()
+    val options = CallOptions.builder().killOnCancel(killOnCancel).limiter(limiter).codec(codec).build()
+    val future = Secrets.core(target).submit(id, fn.javaClass.classLoader, args, options)
+    return awaitCall(future)
+}
+
+private suspend fun awaitCall(future: CallFuture<Any?>): Any? {
+    try {
+        return future.await() // cancelling the coroutine cancels the future: the core kills or abandons the call
+    } catch (e: kotlinx.coroutines.CancellationException) {
+        if (future.isCancelled) {
+            withContext(NonCancellable) {
+                if (future.killOnCancel()) {
+                    withTimeoutOrNull(REAP_TIMEOUT) { future.settled().await() } // the worker is reaped
+                } else {
+                    future.settled().await() // the call runs to its end; its result is dropped
+                }
+            }
+        }
+        throw e
+    }
+}
+
+private val REAP_TIMEOUT = 10.seconds

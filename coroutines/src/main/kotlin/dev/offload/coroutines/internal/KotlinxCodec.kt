@@ -1,0 +1,126 @@
+package dev.offload.coroutines.internal
+
+import dev.offload.Codec
+import dev.offload.coroutines.PayloadFormat
+import java.io.DataInputStream
+import java.io.DataOutputStream
+import java.io.InputStream
+import java.io.OutputStream
+import java.lang.reflect.Type
+import kotlinx.serialization.KSerializer
+import kotlinx.serialization.builtins.nullable
+import kotlinx.serialization.builtins.serializer
+import kotlinx.serialization.cbor.Cbor
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.serializer
+
+/**
+ * kotlinx-serialization as an Offload [Codec]. In the parent an instance carries the serializers chosen from the
+ * call's reified types; in the worker the no-argument instance resolves serializers from the target method's
+ * generic signature. Each value travels as its own length-prefixed block.
+ */
+internal abstract class KotlinxCodec(
+    private val argumentSerializers: List<KSerializer<Any?>>?,
+    private val resultSerializer: KSerializer<Any?>?,
+) : Codec {
+    protected abstract fun encode(serializer: KSerializer<Any?>, value: Any?): ByteArray
+
+    protected abstract fun decode(serializer: KSerializer<Any?>, bytes: ByteArray): Any?
+
+    override fun writeArguments(arguments: Array<Any?>, out: OutputStream) {
+        val serializers = checkNotNull(argumentSerializers) { "a worker-side codec cannot write arguments" }
+        val data = DataOutputStream(out)
+        data.writeInt(arguments.size)
+        for (i in arguments.indices) {
+            val bytes = try {
+                encode(serializers[i], arguments[i])
+            } catch (e: Exception) {
+                throw IllegalArgumentException("argument ${i + 1} (${arguments[i]?.javaClass?.name}): ${e.message}", e)
+            }
+            data.writeInt(bytes.size)
+            data.write(bytes)
+        }
+        data.flush()
+    }
+
+    override fun readArguments(parameterTypes: Array<Type>, input: InputStream): Array<Any?> {
+        val data = DataInputStream(input)
+        val n = data.readInt()
+        require(n == parameterTypes.size) { "got $n arguments for a function of ${parameterTypes.size} parameters" }
+        return Array(n) { i -> decode(serializerFor(parameterTypes[i]), readBlock(data)) }
+    }
+
+    override fun writeResult(returnType: Type, result: Any?, out: OutputStream) {
+        val data = DataOutputStream(out)
+        val bytes = if (returnType == Void.TYPE) encode(UNIT, Unit) else encode(serializerFor(returnType), result)
+        data.writeInt(bytes.size)
+        data.write(bytes)
+        data.flush()
+    }
+
+    override fun readResult(input: InputStream): Any? {
+        val serializer = checkNotNull(resultSerializer) { "a worker-side codec cannot read results" }
+        return decode(serializer, readBlock(DataInputStream(input)))
+    }
+
+    private fun readBlock(data: DataInputStream): ByteArray {
+        val n = data.readInt()
+        require(n >= 0 && n <= data.available()) { "value of $n bytes does not fit in the payload" }
+        return ByteArray(n).also { data.readFully(it) }
+    }
+
+    companion object {
+        @Suppress("UNCHECKED_CAST")
+        private val UNIT = Unit.serializer() as KSerializer<Any?>
+
+        /** The serializer for a JVM parameter or return type, nullable unless primitive. */
+        @Suppress("UNCHECKED_CAST")
+        fun serializerFor(type: Type): KSerializer<Any?> {
+            val s = serializer(type) as KSerializer<Any>
+            return (if (type is Class<*> && type.isPrimitive) s else s.nullable) as KSerializer<Any?>
+        }
+
+        fun forCall(
+            format: PayloadFormat,
+            arguments: List<KSerializer<Any?>>,
+            result: KSerializer<Any?>,
+        ): KotlinxCodec = when (format) {
+            PayloadFormat.Json -> KotlinxJsonCodec(arguments, result)
+            PayloadFormat.Binary -> KotlinxCborCodec(arguments, result)
+        }
+    }
+}
+
+/** JSON; the worker creates it with the no-argument constructor. */
+internal class KotlinxJsonCodec(
+    arguments: List<KSerializer<Any?>>?,
+    result: KSerializer<Any?>?,
+) : KotlinxCodec(arguments, result) {
+    constructor() : this(null, null)
+
+    override fun encode(serializer: KSerializer<Any?>, value: Any?): ByteArray =
+        JSON.encodeToString(serializer, value).toByteArray(Charsets.UTF_8)
+
+    override fun decode(serializer: KSerializer<Any?>, bytes: ByteArray): Any? =
+        JSON.decodeFromString(serializer, bytes.toString(Charsets.UTF_8))
+
+    private companion object {
+        val JSON = Json { allowSpecialFloatingPointValues = true }
+    }
+}
+
+/** CBOR with byte arrays as byte strings; the worker creates it with the no-argument constructor. */
+internal class KotlinxCborCodec(
+    arguments: List<KSerializer<Any?>>?,
+    result: KSerializer<Any?>?,
+) : KotlinxCodec(arguments, result) {
+    constructor() : this(null, null)
+
+    override fun encode(serializer: KSerializer<Any?>, value: Any?): ByteArray = CBOR.encodeToByteArray(serializer, value)
+
+    override fun decode(serializer: KSerializer<Any?>, bytes: ByteArray): Any? = CBOR.decodeFromByteArray(serializer, bytes)
+
+    private companion object {
+        val CBOR = Cbor { alwaysUseByteString = true }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.offload.coroutines.testing
+
+import java.time.Duration
+
+/**
+ * Finds worker processes that outlive a test: descendants of this JVM that run Offload's worker main and were not
+ * alive when the test began. Used by [OffloadKotestExtension] and [OffloadJUnitExtension].
+ */
+public object WorkerLeaks {
+    private const val WORKER_MAIN = "dev.offload.internal.child.WorkerMain"
+
+    /** Pids of the live worker processes started by this JVM (directly or through other processes). */
+    @JvmStatic
+    public fun liveWorkerPids(): Set<Long> = ProcessHandle.current().descendants()
+        .filter { it.isAlive && it.info().commandLine().map { c -> c.contains(WORKER_MAIN) }.orElse(false) }
+        .map { it.pid() }
+        .toList()
+        .toSet()
+
+    /**
+     * Waits up to [grace] for the workers not in [before] to exit; kills and returns those still alive.
+     *
+     * @return the pids that leaked (empty when none did).
+     */
+    @JvmStatic
+    public fun killLeaked(before: Set<Long>, grace: Duration = Duration.ofSeconds(2)): Set<Long> {
+        val deadline = System.nanoTime() + grace.toNanos()
+        var leaked = liveWorkerPids() - before
+        while (leaked.isNotEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(POLL_MILLIS)
+            leaked = liveWorkerPids() - before
+        }
+        leaked.forEach { pid -> ProcessHandle.of(pid).ifPresent { it.destroyForcibly() } }
+        return leaked
+    }
+
+    private const val POLL_MILLIS = 20L
+}

@@ -1,0 +1,78 @@
+package dev.offload.coroutines
+
+import kotlinx.serialization.Serializable
+
+// Functions the specs run inside workers.
+
+fun fib(n: Int): Long = if (n < 2) n.toLong() else fib(n - 1) + fib(n - 2)
+
+@Serializable
+data class Item(val name: String, val weight: Double)
+
+fun heavier(items: List<Item>, by: Double): List<Item> = items.map { it.copy(weight = it.weight + by) }
+
+fun reversedBytes(bytes: ByteArray): ByteArray = bytes.reversedArray()
+
+fun pid(): Long = ProcessHandle.current().pid()
+
+fun spinForever(): Int {
+    var x = 1L
+    while (x != 0L) {
+        x = x * 6364136223846793005L + 1442695040888963407L or 1L
+    }
+    return x.toInt()
+}
+
+fun sleepThenReturn(millis: Long): Long {
+    Thread.sleep(millis)
+    return millis
+}
+
+/** Creates [marker], then sleeps: the spec knows the call is running in its worker. */
+fun touchThenSleep(marker: String, millis: Long): Long {
+    java.io.File(marker).createNewFile()
+    Thread.sleep(millis)
+    return millis
+}
+
+fun failWith(message: String): Int = throw IllegalArgumentException(message)
+
+fun nothing() {
+    // returns Unit
+}
+
+fun greeting(): String = "hi"
+
+fun sum3(a: Int, b: Int, c: Int): Int = a + b + c
+
+object Calculator {
+    fun triple(x: Int): Int = 3 * x
+
+    @JvmStatic
+    fun quadruple(x: Int): Int = 4 * x
+}
+
+@Serializable
+class Holder(val base: Int) {
+    fun plus(x: Int): Int = base + x
+
+    companion object {
+        fun make(x: Int): Int = x + 100
+    }
+}
+
+@JvmInline
+@Serializable
+value class Meters(val value: Int)
+
+fun doubled(m: Meters): Meters = Meters(m.value * 2)
+
+@JvmName("renamedOnTheJvm")
+fun originalName(x: Int): Int = x + 1
+
+@Suppress("RedundantSuspendModifier")
+suspend fun suspending(x: Int): Int = x
+
+class NoSerializer(val x: Int)
+
+fun takesNoSerializer(n: NoSerializer): Int = n.x
