@@ -45,7 +45,7 @@ public class OffloadJUnitExtension : BeforeEachCallback, AfterEachCallback, Para
 
     private companion object {
         val NAMESPACE: ExtensionContext.Namespace = ExtensionContext.Namespace.create(OffloadJUnitExtension::class.java)
-        const val BEFORE = "workers-before"
-        const val CONTEXT = "context"
+        val BEFORE: String = "workers-before"
+        val CONTEXT: String = "context"
     }
 }

@@ -1,0 +1,62 @@
+package dev.offload.coroutines.testing
+
+import dev.offload.coroutines.WorkerContextElement
+import dev.offload.coroutines.pid
+import dev.offload.coroutines.runSync
+import io.kotest.core.extensions.TestCaseExtension
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.core.test.TestCase
+import io.kotest.engine.test.TestResult
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.shouldNotBe
+import io.kotest.matchers.string.shouldContain
+import kotlin.coroutines.coroutineContext
+import org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
+import org.junit.platform.testkit.engine.EngineTestKit
+
+/** Turns "the helper failed this test because it leaked" into a pass, and anything else into a failure. */
+private class ExpectLeakReported(private val helper: OffloadKotestExtension) : TestCaseExtension {
+    override suspend fun intercept(testCase: TestCase, execute: suspend (TestCase) -> TestResult): TestResult {
+        val result = helper.intercept(testCase, execute)
+        val message = result.errorOrNull?.message.orEmpty()
+        return if (result.isFailure && message.contains("worker processes outlived the test")) {
+            TestResult.Success(result.duration)
+        } else {
+            TestResult.Failure(result.duration, AssertionError("the helper did not report the leak: $result"))
+        }
+    }
+}
+
+class TestHelpersSpec : FunSpec({
+    test("the kotest helper scopes each test in its own worker context") {
+        val element = coroutineContext[WorkerContextElement]
+        element shouldBe null // this spec does not install the helper globally
+    }
+
+    test("the kotest helper fails a test that leaks a worker").config(
+        extensions = listOf(ExpectLeakReported(OffloadKotestExtension())),
+    ) {
+        coroutineContext[WorkerContextElement] shouldNotBe null
+        runSync(::pid) shouldNotBe ProcessHandle.current().pid()
+        LeakingWorker.start() // never stopped: the helper must find it, kill it and fail the test
+    }
+
+    test("the kotest helper passes a test whose workers are all closed").config(
+        extensions = listOf(OffloadKotestExtension()),
+    ) {
+        runSync(::pid) shouldNotBe ProcessHandle.current().pid()
+    }
+
+    test("the JUnit helper fails a test that leaks a worker, and passes one that does not") {
+        val results = EngineTestKit.engine("junit-jupiter")
+            .selectors(selectClass(JUnitHelperCases::class.java))
+            .execute()
+            .testEvents()
+        results.succeeded().count() shouldBe 1L
+        results.failed().count() shouldBe 1L
+        val failure = results.failed().list().single().getPayload(org.junit.platform.engine.TestExecutionResult::class.java)
+            .get().throwable.get()
+        failure.message.orEmpty() shouldContain "worker processes outlived leaksAWorker"
+        WorkerLeaks.liveWorkerPids() shouldBe emptySet()
+    }
+})
