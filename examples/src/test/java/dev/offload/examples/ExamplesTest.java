@@ -92,6 +92,45 @@ class ExamplesTest {
     }
 
     @Test
+    void kotlinMinimal() throws Exception {
+        String out = run(args -> dev.offload.examples.kotlin.MinimalKt.main());
+        assertTrue(out.contains("fib(30) = 832040 from worker pid"), out);
+        assertTrue(out.contains("summary: Stats(count=3, mean=2.5, max=4.0)"), out);
+    }
+
+    @Test
+    void kotlinCheckpointing() throws Exception {
+        String out = run(args -> dev.offload.examples.kotlin.CheckpointingKt.main());
+        assertTrue(out.contains("fib(36) = 14930352; meanwhile the same thread ticked"), out);
+    }
+
+    @Test
+    void kotlinParallelLoops() throws Exception {
+        String out = run(args -> dev.offload.examples.kotlin.ParallelLoopsKt.main());
+        assertTrue(out.contains("counted primes 4 times in parallel workers: [114155, 114155, 114155, 114155]"), out);
+    }
+
+    @Test
+    void kotlinTimeoutCancellation() throws Exception {
+        String out = run(args -> dev.offload.examples.kotlin.TimeoutCancellationKt.main());
+        assertTrue(out.contains("alive: false"), out);
+        assertTrue(out.contains("fib(20) = 6765"), out);
+    }
+
+    @Test
+    void kotlinCacheWarmup() throws Exception {
+        String out = run(args -> dev.offload.examples.kotlin.CacheWarmupKt.main());
+        assertTrue(out.contains("prestart(2) took"), out);
+    }
+
+    @Test
+    void kotlinSingleUseWorkers() throws Exception {
+        String out = run(args -> dev.offload.examples.kotlin.SingleUseWorkersKt.main());
+        String pids = out.substring(out.indexOf('[') + 1, out.indexOf(']'));
+        assertTrue(java.util.Arrays.stream(pids.split(", ")).distinct().count() == 3, out);
+    }
+
+    @Test
     void demo() throws Exception {
         String out = run(Demo::main);
         assertTrue(out.contains("== 4. Print just works"), out);
