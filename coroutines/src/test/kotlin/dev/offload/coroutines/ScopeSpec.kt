@@ -13,6 +13,7 @@ import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.async
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.launch
 
 class ScopeSpec : FunSpec({
     afterEach {
@@ -60,6 +61,32 @@ class ScopeSpec : FunSpec({
             ProcessHandle.of(pid).map { it.isAlive }.orElse(false) shouldBe false
         }
         currentWorkerContext() shouldBe Offload.defaultContext()
+    }
+
+    test("if the block fails, its running calls are cancelled and their workers killed") {
+        val dir = java.nio.file.Files.createTempDirectory("offload-scope").toFile()
+        val marker = java.io.File(dir, "running")
+        var worker = 0L
+        val failure = io.kotest.assertions.throwables.shouldThrow<IllegalStateException> {
+            withWorkerContext {
+                worker = runSync(::pid)
+                launch { runSync(::touchThenSleep, marker.path, 60_000L) }
+                while (!marker.exists()) kotlinx.coroutines.delay(10)
+                throw IllegalStateException("the block failed")
+            }
+        }
+        failure.message shouldBe "the block failed"
+        ProcessHandle.of(worker).map { it.isAlive }.orElse(false) shouldBe false
+        WorkerLeaks.liveWorkerPids().shouldBeEmpty()
+        dir.deleteRecursively()
+    }
+
+    test("an unclean shutdown of the scope's workers is reported when the block ends") {
+        val e = io.kotest.assertions.throwables.shouldThrow<dev.offload.BrokenWorkerException> {
+            withWorkerContext { runSync(::exitBadlyOnShutdown) }
+        }
+        e.message shouldBe "graceful shutdown failed: 1 nonzero exit code and 0 forced kills"
+        e.suppressed.single().message!!.contains("exited with code 3") shouldBe true
     }
 
     test("the element carries the context and the format") {

@@ -76,3 +76,9 @@ suspend fun suspending(x: Int): Int = x
 class NoSerializer(val x: Int)
 
 fun takesNoSerializer(n: NoSerializer): Int = n.x
+
+/** Makes this worker exit with status 3 when it is shut down: an unclean shutdown. */
+fun exitBadlyOnShutdown(): Long {
+    Runtime.getRuntime().addShutdownHook(Thread { Runtime.getRuntime().halt(3) })
+    return ProcessHandle.current().pid()
+}
