@@ -229,22 +229,34 @@ public final class WorkerContext implements AutoCloseable {
     @SuppressWarnings("unchecked")
     <R> CompletableFuture<R> start(CallOptions options, Object fn, Object[] args) {
         java.util.Objects.requireNonNull(options, "options");
-        return (CompletableFuture<R>) (CompletableFuture<?>) core.submit(fn, args, options);
+        return (CompletableFuture<R>) (CompletableFuture<?>) core.submit(fn, args, options, false);
     }
 
     @SuppressWarnings("unchecked")
     <R, X extends Exception> R run(CallOptions options, Object fn, Object[] args) throws X {
-        CallFuture<Object> f = (CallFuture<Object>) (CompletableFuture<?>) start(options, fn, args);
+        java.util.Objects.requireNonNull(options, "options");
+        CallFuture<Object> f = core.submit(fn, args, options, true);
         try {
             return (R) f.get();
         } catch (InterruptedException e) {
-            f.cancel(true);
+            if (!f.cancel(true)) { // it completed meanwhile: deliver that, keep the interrupt
+                Thread.currentThread().interrupt();
+                return (R) outcome(f);
+            }
             awaitSettledUninterruptibly(f);
             Thread.currentThread().interrupt();
             CancellationException c = new CancellationException("interrupted while running " + f.functionName()
                     + (f.killOnCancel() ? "; its worker was killed" : "; it ran to completion and its result was dropped"));
             throw c;
         } catch (ExecutionException e) {
+            throw WorkerContext.<RuntimeException>sneaky(e.getCause());
+        }
+    }
+
+    private static <X extends Exception> Object outcome(CallFuture<Object> f) throws X {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
             throw WorkerContext.<RuntimeException>sneaky(e.getCause());
         }
     }

@@ -150,6 +150,57 @@ public final class Fns {
         return 1;
     }
 
+    /** Keeps allocating until the heap is exhausted. */
+    public static int exhaustHeap() {
+        List<long[]> hog = new java.util.ArrayList<>();
+        for (;;) {
+            hog.add(new long[1 << 20]);
+        }
+    }
+
+    public static int recurseForever(int depth) {
+        return recurseForever(depth + 1) + 1;
+    }
+
+    /** Crashes the JVM natively: a write through a null address with sun.misc.Unsafe. */
+    public static int segfault() throws ReflectiveOperationException {
+        java.lang.reflect.Field f = Class.forName("sun.misc.Unsafe").getDeclaredField("theUnsafe");
+        f.setAccessible(true);
+        Object unsafe = f.get(null);
+        unsafe.getClass().getMethod("putAddress", long.class, long.class).invoke(unsafe, 0L, 42L);
+        return 0;
+    }
+
+    /** Writes {@code megabytes} MB to System.err in 64 KiB writes. */
+    public static int floodStderr(int megabytes) {
+        byte[] chunk = new byte[64 * 1024];
+        Arrays.fill(chunk, (byte) 'e');
+        for (int i = 0; i < megabytes * 16; i++) {
+            System.err.write(chunk, 0, chunk.length);
+        }
+        System.err.flush();
+        return megabytes;
+    }
+
+    /** Writes {@code megabytes} MB to System.out in 64 KiB writes. */
+    public static int floodStdout(int megabytes) {
+        byte[] chunk = new byte[64 * 1024];
+        Arrays.fill(chunk, (byte) 'o');
+        for (int i = 0; i < megabytes * 16; i++) {
+            System.out.write(chunk, 0, chunk.length);
+        }
+        System.out.flush();
+        return megabytes;
+    }
+
+    /** Starts a grandchild that inherits this worker's stdout (and keeps it open), records its pid, then exits. */
+    public static int exitLeavingGrandchild(String pidFile) throws IOException {
+        Process sleeper = new ProcessBuilder("sleep", "60").inheritIO().start();
+        java.nio.file.Files.writeString(java.nio.file.Path.of(pidFile), Long.toString(sleeper.pid()));
+        Runtime.getRuntime().halt(5);
+        return 0;
+    }
+
     public static Object unencodableResult() {
         return new Thread();
     }

@@ -55,11 +55,29 @@ class OrphanTest {
             parent.destroyForcibly();
             assertTrue(parent.waitFor(5, TimeUnit.SECONDS));
             for (long pid : workers) {
-                Eventually.within(Duration.ofSeconds(2), "orphaned worker " + pid + " exits", () -> Eventually.gone(pid));
+                Eventually.within(Duration.ofSeconds(2), lazy("orphaned worker " + pid + " exits", pid),
+                        () -> Eventually.gone(pid));
             }
         } finally {
             parent.destroyForcibly();
         }
+    }
+
+    /** A failure message with the process's state and thread dump, computed only if it is shown. */
+    private static Object lazy(String what, long pid) {
+        return new Object() {
+            @Override
+            public String toString() {
+                try {
+                    String status = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/status"));
+                    Process jstack = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jstack")
+                            .toString(), Long.toString(pid)).redirectErrorStream(true).start();
+                    return what + "\n" + status + "\n" + new String(jstack.getInputStream().readAllBytes());
+                } catch (Exception e) {
+                    return what + " (" + e + ")";
+                }
+            }
+        };
     }
 
     @Test

@@ -21,16 +21,20 @@ final class Call {
     final CompletableFuture<Void> settled = new CompletableFuture<>();
     private final AtomicBoolean permitReleased = new AtomicBoolean();
 
-    CompletableFuture<Void> permit;
+    final boolean inlineDelivery;
+    volatile CompletableFuture<Void> permit;
     /** The worker running this call, while it runs. */
     ProcessWorker worker;
-    /** The request was written in full. */
-    volatile boolean sent;
+    /** Writing the request failed: the worker died without running the call. */
+    volatile boolean writeFailed;
+    /** Times the call was sent again after a failed write (at most once). */
+    int retries;
     /** We complete the future ourselves from here on (so its completion is not an abandonment). */
     volatile boolean delivering;
 
     Call(long id, FunctionId fn, FrameBuffer request, Codec codec, boolean killOnCancel, Limiter limiter,
-            ClassLoader loader) {
+            ClassLoader loader, boolean inlineDelivery) {
+        this.inlineDelivery = inlineDelivery;
         this.id = id;
         this.fn = fn;
         this.request = request;

@@ -43,6 +43,12 @@ public final class ContextCore implements ProcessWorker.Listener {
     private static final System.Logger LOG = System.getLogger("dev.offload");
     private static final AtomicLong CALL_IDS = new AtomicLong();
     private static final AtomicInteger STARTER_IDS = new AtomicInteger();
+    /** Completes futures of asynchronous callers, so their callbacks never run on a worker's reader thread. */
+    private static final ExecutorService DELIVERY = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "offload-deliver-" + STARTER_IDS.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+    });
 
     private final WorkerConfig config;
     private final Launcher launcher;
@@ -56,7 +62,11 @@ public final class ContextCore implements ProcessWorker.Listener {
     private final Set<ProcessWorker> live = new HashSet<>();
     private final Map<ProcessWorker, Call> busy = new HashMap<>();
     private final Set<Call> queued = new HashSet<>();
+    /** Workers being killed because their call was cancelled: never cached again, replies ignored. */
+    private final Set<ProcessWorker> doomed = new HashSet<>();
     private int running;
+    /** Worker starts under way (not yet in {@code live}); close() waits for them. */
+    private int starting;
     private boolean closing;
     private CompletableFuture<Void> closed;
     private final Set<ProcessWorker> forcedKills = new HashSet<>();
@@ -105,18 +115,27 @@ public final class ContextCore implements ProcessWorker.Listener {
      * @throws IllegalArgumentException if {@code fn} is not addressable or an argument cannot be encoded
      * @throws IllegalStateException if the context is closed
      */
-    public CallFuture<Object> submit(Object fn, Object[] args, CallOptions options) {
+    public CallFuture<Object> submit(Object fn, Object[] args, CallOptions options, boolean inlineDelivery) {
         FunctionId id = Functions.of(fn);
         ClassLoader loader = fn.getClass().getClassLoader();
-        return submit(id, loader == null ? ClassLoader.getSystemClassLoader() : loader, args, options);
+        return submit(id, loader == null ? ClassLoader.getSystemClassLoader() : loader, args, options,
+                inlineDelivery);
     }
 
-    /** Submits a call of a function already addressed (the Kotlin front end reads its own ids). */
-    public CallFuture<Object> submit(FunctionId id, ClassLoader loader, Object[] args, CallOptions options) {
+    /**
+     * Submits a call of a function already addressed (the Kotlin front end reads its own ids).
+     *
+     * @param inlineDelivery complete the future on the worker's reader thread: only for callers that run no code
+     *     of theirs on completion (a thread blocked in {@code get}, a coroutine resumed through its dispatcher).
+     *     Otherwise a callback could block the reader, or wait for a call that needs that very worker.
+     */
+    public CallFuture<Object> submit(FunctionId id, ClassLoader loader, Object[] args, CallOptions options,
+            boolean inlineDelivery) {
         Codec codec = options.codec() != null ? options.codec() : javaCodec;
         FrameBuffer request = encodeCall(id, codec, args);
         Limiter limiter = options.limiter() != null ? options.limiter() : Defaults.limiter();
-        Call call = new Call(CALL_IDS.incrementAndGet(), id, request, codec, options.killOnCancel(), limiter, loader);
+        Call call = new Call(CALL_IDS.incrementAndGet(), id, request, codec, options.killOnCancel(), limiter, loader,
+                inlineDelivery);
         synchronized (lock) {
             if (closing) {
                 throw new IllegalStateException("worker context is closed; cannot run " + id);
@@ -128,8 +147,12 @@ public final class ContextCore implements ProcessWorker.Listener {
                 abandon(call);
             }
         });
-        call.permit = limiter.acquireAsync();
-        call.permit.whenComplete((v, e) -> {
+        CompletableFuture<Void> permit = limiter.acquireAsync();
+        call.permit = permit;
+        if (call.future.isDone()) {
+            permit.cancel(false); // close() failed the call before it had a permit request to withdraw
+        }
+        permit.whenComplete((v, e) -> {
             if (e == null) {
                 dispatch(call);
             }
@@ -159,26 +182,43 @@ public final class ContextCore implements ProcessWorker.Listener {
     /** The call holds a permit: give it a worker, or release everything if it is no longer wanted. */
     private void dispatch(Call call) {
         ProcessWorker w;
+        boolean give = false;
         synchronized (lock) {
             boolean mine = queued.remove(call);
             if (!mine || call.future.isDone() || closing) {
-                call.releasePermit();
-                if (mine && !call.future.isDone()) {
-                    call.fail(new IllegalStateException("worker context closed before " + call.fn + " started"));
+                give = true;
+                w = null;
+            } else {
+                running++;
+                Idle i = idle.pollFirst();
+                w = i == null ? null : i.worker;
+                if (w != null) {
+                    busy.put(w, call);
+                    call.worker = w;
+                } else {
+                    starting++;
                 }
-                call.settled.complete(null);
-                return;
-            }
-            running++;
-            Idle i = idle.pollFirst();
-            w = i == null ? null : i.worker;
-            if (w != null) {
-                busy.put(w, call);
-                call.worker = w;
             }
         }
-        if (w == null) {
-            starter.execute(() -> startFor(call));
+        if (give) { // never release a permit under our lock: it may dispatch another context's call
+            call.releasePermit();
+            if (!call.future.isDone()) {
+                call.fail(new IllegalStateException("worker context closed before " + call.fn + " started"));
+            }
+            call.settled.complete(null);
+        } else if (w == null) {
+            try {
+                starter.execute(() -> startFor(call));
+            } catch (java.util.concurrent.RejectedExecutionException e) { // close() finished meanwhile
+                synchronized (lock) {
+                    running--;
+                    starting--;
+                    lock.notifyAll();
+                }
+                call.releasePermit();
+                call.fail(new IllegalStateException("worker context closed before " + call.fn + " started"));
+                call.settled.complete(null);
+            }
         } else {
             send(call, w);
         }
@@ -187,7 +227,7 @@ public final class ContextCore implements ProcessWorker.Listener {
     private void startFor(Call call) {
         ProcessWorker w;
         try {
-            w = startWorker();
+            w = startCounted();
         } catch (RuntimeException e) {
             synchronized (lock) {
                 running--;
@@ -235,9 +275,21 @@ public final class ContextCore implements ProcessWorker.Listener {
     private void send(Call call, ProcessWorker w) {
         try {
             w.send(call.id, call.request);
-            call.sent = true;
         } catch (IOException e) {
-            // The worker is gone; its reader reports the exit and onExit retries or fails the call.
+            // The worker died before it had the whole request, so it did not run it; onExit retries once.
+            call.writeFailed = true;
+        }
+    }
+
+    /** {@link #startWorker()} for a start already counted in {@code starting}. */
+    private ProcessWorker startCounted() {
+        try {
+            return startWorker();
+        } finally {
+            synchronized (lock) {
+                starting--;
+                lock.notifyAll();
+            }
         }
     }
 
@@ -270,16 +322,18 @@ public final class ContextCore implements ProcessWorker.Listener {
         ProcessWorker w;
         synchronized (lock) {
             wasQueued = queued.remove(call);
-            w = call.worker;
+            w = call.killOnCancel ? call.worker : null;
+            if (w != null) {
+                doomed.add(w); // from now on its reply is ignored and it never returns to the cache
+            }
         }
         if (wasQueued) {
-            if (call.permit.cancel(false)) {
-                call.settled.complete(null);
-            } else {
+            CompletableFuture<Void> permit = call.permit;
+            if (permit != null && !permit.cancel(false) && !permit.isCompletedExceptionally()) {
                 call.releasePermit(); // granted just now; dispatch found the call gone
-                call.settled.complete(null);
             }
-        } else if (w != null && call.killOnCancel) {
+            call.settled.complete(null);
+        } else if (w != null) {
             w.kill(); // onExit reaps, releases the permit and settles the call
         }
         // Otherwise the call is starting a worker (startFor sees it) or runs to completion (killOnCancel=false).
@@ -300,6 +354,9 @@ public final class ContextCore implements ProcessWorker.Listener {
         Call call;
         boolean closeIt = false;
         synchronized (lock) {
+            if (doomed.contains(w)) {
+                return; // its call was cancelled and it is being killed; onExit settles the call
+            }
             call = busy.get(w);
             if (call == null || call.id != f.callId) {
                 call = null;
@@ -325,9 +382,14 @@ public final class ContextCore implements ProcessWorker.Listener {
         if (closeIt) {
             w.closeInput();
         }
-        call.releasePermit();
-        deliver(call, f);
-        call.settled.complete(null);
+        Call done = call;
+        done.releasePermit();
+        if (done.inlineDelivery) {
+            deliver(done, f);
+        } else {
+            DELIVERY.execute(() -> deliver(done, f));
+        }
+        done.settled.complete(null);
     }
 
     private void deliver(Call call, Frame f) {
@@ -365,13 +427,16 @@ public final class ContextCore implements ProcessWorker.Listener {
         boolean retry = false;
         synchronized (lock) {
             live.remove(w);
+            doomed.remove(w);
             wasIdle = idle.removeIf(i -> i.worker == w);
             forced = forcedKills.contains(w);
             call = busy.remove(w);
             if (call != null) {
                 call.worker = null;
                 running--;
-                retry = !call.sent && !exit.killed && !closing && !call.future.isDone();
+                retry = call.writeFailed && call.retries++ == 0 && !exit.killed && !closing
+                        && !call.future.isDone();
+                call.writeFailed = false;
                 if (retry) {
                     queued.add(call); // it never reached the worker: try again with another
                 }
@@ -411,7 +476,7 @@ public final class ContextCore implements ProcessWorker.Listener {
 
     /** Caller holds the lock. A worker that has already exited is not cached. */
     private void pushIdle(ProcessWorker w) {
-        if (!live.contains(w)) {
+        if (!live.contains(w) || doomed.contains(w)) {
             return;
         }
         idle.addFirst(new Idle(w, System.nanoTime()));
@@ -444,11 +509,20 @@ public final class ContextCore implements ProcessWorker.Listener {
             if (closing) {
                 throw new IllegalStateException("worker context is closed; cannot prestart workers");
             }
-            need = n - idle.size();
+            need = Math.max(0, n - idle.size());
+            starting += need;
         }
         List<CompletableFuture<ProcessWorker>> starts = new ArrayList<>();
         for (int i = 0; i < need; i++) {
-            starts.add(CompletableFuture.supplyAsync(this::startWorker, starter));
+            try {
+                starts.add(CompletableFuture.supplyAsync(this::startCounted, starter));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                synchronized (lock) {
+                    starting -= need - i;
+                    lock.notifyAll();
+                }
+                throw new IllegalStateException("worker context is closed; cannot prestart workers");
+            }
         }
         RuntimeException failure = null;
         for (CompletableFuture<ProcessWorker> s : starts) {
@@ -527,31 +601,27 @@ public final class ContextCore implements ProcessWorker.Listener {
         eof.forEach(ProcessWorker::closeInput);
         for (Call c : waiting) {
             c.fail(new IllegalStateException("worker context closed before " + c.fn + " started"));
-            if (!c.permit.cancel(false)) {
+            CompletableFuture<Void> permit = c.permit;
+            if (permit != null && !permit.cancel(false) && !permit.isCompletedExceptionally()) {
                 c.releasePermit();
             }
             c.settled.complete(null);
         }
         long deadline = System.nanoTime() + config.gracePeriod().toNanos();
-        List<ProcessWorker> stragglers;
-        synchronized (lock) {
-            long left;
-            while (!live.isEmpty() && (left = deadline - System.nanoTime()) > 0) {
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(lock, left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
+        awaitQuiet(deadline);
+        List<ProcessWorker> stragglers = new ArrayList<>();
+        for (;;) { // kill what is left, including workers whose start was still under way
+            List<ProcessWorker> now;
+            synchronized (lock) {
+                now = new ArrayList<>(live);
+                now.removeAll(stragglers);
+                forcedKills.addAll(now);
             }
-            stragglers = new ArrayList<>(live);
-            forcedKills.addAll(stragglers);
-        }
-        for (ProcessWorker w : stragglers) {
-            w.kill();
-        }
-        for (ProcessWorker w : stragglers) {
-            w.exit().join();
+            now.forEach(ProcessWorker::kill);
+            stragglers.addAll(now);
+            if (awaitQuiet(System.nanoTime() + TimeUnit.SECONDS.toNanos(1))) {
+                break;
+            }
         }
         List<WorkerExit> failures;
         synchronized (lock) {
@@ -573,6 +643,22 @@ public final class ContextCore implements ProcessWorker.Listener {
                     + config.gracePeriod() + ") elapsed"));
         }
         throw report;
+    }
+
+    /** Waits until no worker is alive or starting, or the deadline passes; true if quiet. */
+    private boolean awaitQuiet(long deadline) {
+        synchronized (lock) {
+            long left;
+            while ((!live.isEmpty() || starting > 0) && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(lock, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return live.isEmpty() && starting == 0;
+                }
+            }
+            return live.isEmpty() && starting == 0;
+        }
     }
 
     /** Starts closing without waiting (the shutdown hook closes every context at once). */

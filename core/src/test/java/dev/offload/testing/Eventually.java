@@ -10,6 +10,11 @@ public final class Eventually {
     private Eventually() {}
 
     public static void within(Duration timeout, String what, BooleanSupplier condition) {
+        within(timeout, (Object) what, condition);
+    }
+
+    /** As above; {@code what} is turned into text only if the condition does not hold in time. */
+    public static void within(Duration timeout, Object what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -23,6 +23,8 @@ final class WorkerLoop {
     static final int EXIT_BROKEN = 1;
     /** Exit status after the parent broke the protocol. */
     static final int EXIT_PROTOCOL = 2;
+    /** Exit status after a fatal VM error (out of memory, internal error) in a call: the JVM may be damaged. */
+    static final int EXIT_FATAL = 3;
 
     private static volatile long currentCall;
 
@@ -103,7 +105,6 @@ final class WorkerLoop {
         FunctionId id = FunctionId.readFrom(in);
         String codecName = Wire.readString(in);
         byte type = Protocol.RESULT;
-        boolean fatal = false;
         buffer.reset();
         try {
             Target target = resolver.resolve(id);
@@ -118,11 +119,18 @@ final class WorkerLoop {
             }
         } catch (Throwable t) {
             type = Protocol.ERROR;
-            fatal = t instanceof VirtualMachineError && !(t instanceof StackOverflowError);
+            if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
+                // Not an exception of the function's contract: the worker is no longer trustworthy. The call
+                // fails as a broken worker (with this reason), and the worker is replaced.
+                buffer.reset();
+                flushPrints();
+                sendBroken(f.callId, "the call failed with " + t + "; the worker exits", t);
+                return EXIT_FATAL;
+            }
             writeError(t);
         }
         flushPrints();
-        boolean retiring = fatal;
+        boolean retiring = false;
         if (!retiring && retire != null) {
             try {
                 retiring = Boolean.TRUE.equals(retire.invoke(new Object[0]));

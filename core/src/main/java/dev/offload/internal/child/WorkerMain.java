@@ -45,6 +45,13 @@ public final class WorkerMain {
             // The parent went away or broke the protocol; nobody is left to read a reply.
             new PrintStream(new FileOutputStream(FileDescriptor.err), true).println("offload worker: " + e);
             status = WorkerLoop.EXIT_PROTOCOL;
+        } catch (Throwable t) {
+            // The loop itself failed (e.g. out of memory reading a frame): never linger with a dead main thread.
+            Runtime.getRuntime().halt(WorkerLoop.EXIT_FATAL);
+            return;
+        }
+        if (status == WorkerLoop.EXIT_FATAL) {
+            Runtime.getRuntime().halt(status); // shutdown hooks might need the memory that ran out
         }
         System.exit(status);
     }

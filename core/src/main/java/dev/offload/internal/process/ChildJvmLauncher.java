@@ -40,10 +40,36 @@ public final class ChildJvmLauncher implements Launcher {
         for (Map.Entry<String, String> p : config.systemProperties().entrySet()) {
             args.add("-D" + p.getKey() + "=" + p.getValue());
         }
-        args.addAll(config.jvmOptions());
+        for (String o : config.jvmOptions()) {
+            args.add(offStdout(o));
+        }
         args.add("-classpath");
         args.add(classpath(config));
         this.argfileLines = args;
+    }
+
+    /**
+     * The option, rewritten so that what it logs goes to stderr: stdout is the frame channel. Unified logging
+     * ({@code -Xlog}) writes to stdout unless told otherwise, and {@code -verbose:gc} is {@code -Xlog:gc}.
+     */
+    static String offStdout(String option) {
+        if (option.equals("-verbose:gc")) {
+            return "-Xlog:gc:stderr";
+        }
+        if (option.equals("-Xlog")) {
+            return "-Xlog:all:stderr";
+        }
+        if (option.startsWith("-Xlog:") && !option.startsWith("-Xlog:disable") && !option.startsWith("-Xlog:help")) {
+            String[] parts = option.substring("-Xlog:".length()).split(":", -1);
+            if (parts.length == 1) {
+                return option + ":stderr";
+            }
+            if (parts[1].isEmpty() || parts[1].equals("stdout")) {
+                parts[1] = "stderr";
+                return "-Xlog:" + String.join(":", parts);
+            }
+        }
+        return option;
     }
 
     /** The worker's classpath: the parent's {@code java.class.path}, in order, then the extra entries. */

@@ -43,6 +43,7 @@ public final class ProcessWorker {
 
     private static final long PROTOCOL_EXIT_WAIT_MILLIS = 1000;
     private static final int MAX_GARBAGE = 4096;
+    private static final long READER_GRACE_MILLIS = 2000;
 
     private final Process process;
     private final long pid;
@@ -55,6 +56,7 @@ public final class ProcessWorker {
     private final CompletableFuture<WorkerExit> exit = new CompletableFuture<>();
     private final Listener listener;
     private volatile boolean killed;
+    private final java.util.concurrent.atomic.AtomicBoolean reported = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile String brokenReason;
     private volatile RemoteThrowable brokenCause;
     private byte[] garbage = new byte[0];
@@ -90,6 +92,7 @@ public final class ProcessWorker {
         Thread readerThread = new Thread(w::readLoop, "offload-worker-" + w.pid);
         readerThread.setDaemon(true);
         readerThread.start();
+        w.watchExit(readerThread);
         try {
             if (configure == null) {
                 w.awaitHandshake(startupTimeout);
@@ -262,9 +265,21 @@ public final class ProcessWorker {
             if (!waitForExit(PROTOCOL_EXIT_WAIT_MILLIS)) {
                 kill();
             }
-            garbage = concat(protocolError.garbage(), drain(stdout));
+            waitForExit(Long.MAX_VALUE);
+            garbage = concat(protocolError.garbage(), drainAvailable(stdout));
         } else if (!waitForExit(10_000)) {
             kill(); // stdout closed but the process lives on: do not leave it behind
+        }
+        report(protocolError);
+    }
+
+    /**
+     * Reports the exit once. Normally the reader does it when stdout ends; if a grandchild process inherited the
+     * worker's stdout, stdout never ends, so the process exit triggers it too, after a short wait for the reader.
+     */
+    private void report(ProtocolException protocolError) {
+        if (!reported.compareAndSet(false, true)) {
+            return;
         }
         waitForExit(Long.MAX_VALUE);
         try {
@@ -273,13 +288,27 @@ public final class ProcessWorker {
             Thread.currentThread().interrupt();
         }
         closeQuietly(process.getOutputStream());
-        closeQuietly(stdout);
         WorkerExit e = new WorkerExit(pid, process.exitValue(), tail.lastLines(), brokenReason, brokenCause,
                 protocolError, garbage, killed);
         exit.complete(e);
         ready.completeExceptionally(new IllegalStateException("worker exited"));
         handshake.completeExceptionally(new IllegalStateException("worker exited"));
         listener.onExit(this, e);
+    }
+
+    private void watchExit(Thread readerThread) {
+        process.onExit().thenRun(() -> {
+            Thread watcher = new Thread(() -> {
+                try {
+                    readerThread.join(READER_GRACE_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                report(null); // no-op if the reader already reported
+            }, "offload-exit-" + pid);
+            watcher.setDaemon(true);
+            watcher.start();
+        });
     }
 
     private boolean waitForExit(long millis) {
@@ -299,17 +328,18 @@ public final class ProcessWorker {
         }
     }
 
-    private static byte[] drain(InputStream in) {
+    /** What the exited worker left in the pipe, without blocking (a grandchild may hold the pipe open). */
+    private static byte[] drainAvailable(InputStream in) {
         byte[] kept = new byte[MAX_GARBAGE];
         int n = 0;
-        byte[] skip = new byte[8192];
         try {
-            int r;
-            while (n < MAX_GARBAGE && (r = in.read(kept, n, MAX_GARBAGE - n)) > 0) {
+            int a;
+            while (n < MAX_GARBAGE && (a = in.available()) > 0) {
+                int r = in.read(kept, n, Math.min(a, MAX_GARBAGE - n));
+                if (r <= 0) {
+                    break;
+                }
                 n += r;
-            }
-            while (in.read(skip) > 0) {
-                // discard the rest
             }
         } catch (IOException e) {
             // closed: keep what we have

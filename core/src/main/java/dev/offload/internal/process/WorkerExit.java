@@ -25,7 +25,7 @@ public final class WorkerExit {
             ProtocolException protocolError, byte[] garbage, boolean killed) {
         this.pid = pid;
         this.exitCode = exitCode;
-        this.signal = signalName(exitCode);
+        this.signal = signalName(exitCode) != null ? signalName(exitCode) : crashSignal(garbage, stderrTail);
         this.stderrTail = stderrTail;
         this.brokenReason = brokenReason;
         this.brokenCause = brokenCause;
@@ -45,7 +45,9 @@ public final class WorkerExit {
      */
     public String describe(String during) {
         StringBuilder s = new StringBuilder("worker pid ").append(pid);
-        if (signal != null) {
+        if (signal != null && !signal.equals(signalName(exitCode))) {
+            s.append(" crashed with ").append(signal).append(" (exit code ").append(exitCode).append(')');
+        } else if (signal != null) {
             s.append(" was killed by ").append(signal).append(" (exit code ").append(exitCode).append(')');
         } else {
             s.append(" exited with code ").append(exitCode);
@@ -75,6 +77,22 @@ public final class WorkerExit {
                     : String.format("\\x%02x", (int) c & 0xff));
         }
         return s.toString();
+    }
+
+    private static final java.util.regex.Pattern CRASH_BANNER =
+            java.util.regex.Pattern.compile("#\\s+(SIG[A-Z]+) \\(0x[0-9a-f]+\\)");
+
+    /**
+     * A JVM that crashes on a signal (SIGSEGV in native code, say) handles it, prints "#  SIGSEGV (0xb) at pc=..."
+     * to its stdout and exits without dying of the signal: the signal is only in that banner.
+     */
+    static String crashSignal(byte[] garbage, String stderrTail) {
+        java.util.regex.Matcher m = CRASH_BANNER.matcher(new String(garbage, StandardCharsets.ISO_8859_1));
+        if (m.find()) {
+            return m.group(1);
+        }
+        m = CRASH_BANNER.matcher(stderrTail);
+        return m.find() ? m.group(1) : null;
     }
 
     /** Java reports a process ended by signal n as exit status 128 + n. */

@@ -53,7 +53,7 @@ internal suspend fun callInWorker(
     coroutineContext.ensureActive() // a coroutine cancelled before it reached a worker never touches one
     val target = context ?: coroutineContext[WorkerContextElement]?.context ?: Offload.defaultContext()
     val options = CallOptions.builder().killOnCancel(killOnCancel).limiter(limiter).codec(codec).build()
-    val future = Secrets.core(target).submit(id, fn.javaClass.classLoader, args, options)
+    val future = Secrets.core(target).submit(id, fn.javaClass.classLoader, args, options, true)
     return awaitCall(future)
 }
 
