@@ -120,6 +120,15 @@ public final class Fns {
         return millis;
     }
 
+    /** Writes this worker's pid to {@code pidFile}, then sleeps: a test can kill it from outside mid-call. */
+    public static int pidThenSleep(String pidFile, int millis) throws IOException, InterruptedException {
+        java.nio.file.Path tmp = java.nio.file.Path.of(pidFile + ".tmp");
+        java.nio.file.Files.writeString(tmp, Long.toString(ProcessHandle.current().pid()));
+        java.nio.file.Files.move(tmp, java.nio.file.Path.of(pidFile), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Thread.sleep(millis);
+        return millis;
+    }
+
     public static int sleepMillis(int millis) throws InterruptedException {
         Thread.sleep(millis);
         return millis;

@@ -44,11 +44,12 @@ public final class ContextCore implements ProcessWorker.Listener {
     private static final AtomicLong CALL_IDS = new AtomicLong();
     private static final AtomicInteger STARTER_IDS = new AtomicInteger();
     /** Completes futures of asynchronous callers, so their callbacks never run on a worker's reader thread. */
-    private static final ExecutorService DELIVERY = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "offload-deliver-" + STARTER_IDS.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-    });
+    private static final ExecutorService DELIVERY = new java.util.concurrent.ThreadPoolExecutor(0,
+            Integer.MAX_VALUE, 5, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "offload-deliver-" + STARTER_IDS.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
 
     private final WorkerConfig config;
     private final Launcher launcher;
@@ -86,11 +87,12 @@ public final class ContextCore implements ProcessWorker.Listener {
         this.config = config;
         this.launcher = new ChildJvmLauncher(config);
         this.javaCodec = new JavaCodec(config.allowSerializable());
-        this.starter = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "offload-start-" + STARTER_IDS.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.starter = new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS,
+                new java.util.concurrent.SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(r, "offload-start-" + STARTER_IDS.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
         ContextRegistry.register(this);
         if (config.prestart() > 0) {
             starter.execute(() -> {
