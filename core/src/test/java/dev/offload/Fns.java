@@ -210,6 +210,29 @@ public final class Fns {
         return 0;
     }
 
+    public static Opaque opaque() {
+        return new Opaque();
+    }
+
+    /** File descriptors of this process that are sockets. */
+    public static List<String> socketFds() throws IOException {
+        try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            return fds.map(p -> {
+                try {
+                    return java.nio.file.Files.readSymbolicLink(p).toString();
+                } catch (IOException e) {
+                    return "";
+                }
+            }).filter(l -> l.startsWith("socket:")).collect(java.util.stream.Collectors.toList());
+        }
+    }
+
+    /** Touches a marker, then returns a 200 MB result: the worker is writing it when the test kills the parent. */
+    public static byte[] touchThenHugeResult(String marker) throws IOException {
+        java.nio.file.Files.createFile(java.nio.file.Path.of(marker));
+        return new byte[200 << 20];
+    }
+
     public static Object unencodableResult() {
         return new Thread();
     }

@@ -22,12 +22,18 @@ public final class OrphanParent {
             while (!Files.exists(marker)) {
                 Thread.sleep(10);
             }
+        } else if (mode.equals("blocked")) {
+            ctx.submit(CallOptions.builder().limiter(Limiter.create(1)).build(), Fns::touchThenHugeResult,
+                    marker.toString());
+            while (!Files.exists(marker)) {
+                Thread.sleep(10);
+            }
         }
         String pids = ProcessHandle.current().children().map(p -> Long.toString(p.pid()))
                 .collect(Collectors.joining(" "));
         System.out.println("workers " + pids);
         System.out.flush();
-        if (mode.equals("wait")) {
+        if (!mode.equals("exit")) {
             Thread.sleep(Long.MAX_VALUE);
         }
     }

@@ -48,10 +48,19 @@ class OrphanTest {
 
     @Test
     void workersDieWithinTwoSecondsOfTheirParentsSigkill() throws Exception {
-        Process parent = startParent("wait");
+        killParentAndWatchWorkers("wait");
+    }
+
+    @Test
+    void workerBlockedWritingALargeResultDiesWithItsParent() throws Exception {
+        killParentAndWatchWorkers("blocked");
+    }
+
+    private void killParentAndWatchWorkers(String mode) throws Exception {
+        Process parent = startParent(mode);
         try {
             List<Long> workers = readWorkerPids(parent);
-            assertEquals(2, workers.size(), "one idle worker and one busy in an infinite loop: " + workers);
+            assertEquals(2, workers.size(), "one idle worker and one busy: " + workers);
             parent.destroyForcibly();
             assertTrue(parent.waitFor(5, TimeUnit.SECONDS));
             for (long pid : workers) {

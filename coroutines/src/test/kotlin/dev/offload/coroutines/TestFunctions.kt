@@ -82,3 +82,14 @@ fun exitBadlyOnShutdown(): Long {
     Runtime.getRuntime().addShutdownHook(Thread { Runtime.getRuntime().halt(3) })
     return ProcessHandle.current().pid()
 }
+
+/** Writes this worker's pid to [pidFile], then sleeps: a spec can kill it from outside mid-call. */
+fun pidThenSleep(pidFile: String, millis: Long): Long {
+    val tmp = java.io.File("$pidFile.tmp")
+    tmp.writeText(ProcessHandle.current().pid().toString())
+    tmp.renameTo(java.io.File(pidFile))
+    Thread.sleep(millis)
+    return millis
+}
+
+fun square(x: Int): Int = x * x
