@@ -3,11 +3,15 @@ package dev.offload;
 import dev.offload.internal.CallFuture;
 import dev.offload.internal.ContextCore;
 import dev.offload.internal.Secrets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 
 /**
  * An isolated cache of worker JVMs that runs functions for you: one call per worker at a time, idle workers
@@ -173,6 +177,76 @@ public final class WorkerContext implements AutoCloseable {
     /** Like {@link #submit(Fn3, Object, Object, Object)} with per-call options. */
     public <A, B, C, R> CompletableFuture<R> submit(CallOptions options, Fn3<A, B, C, R, ?> fn, A a, B b, C c) {
         return this.start(options, fn, new Object[] {a, b, c});
+    }
+
+    /**
+     * Applies {@code fn} to every input in worker JVMs (or another backend), lazily: the input is read and tasks
+     * started only as you consume results, at most a sliding window of items in flight. Results come in input order
+     * unless {@link MapOptions.Builder#ordered(boolean) ordered(false)}.
+     *
+     * <pre>{@code
+     * try (MapIterator<Long> results = ctx.map(Fns::fib, inputs, MapOptions.builder().concurrency(4).build())) {
+     *     results.forEachRemaining(System.out::println);
+     * }
+     * }</pre>
+     *
+     * <p>Errors: by default the first failure stops the map (no more input is read, tasks in flight are cancelled)
+     * and is thrown from {@code next()} as itself; {@link MapOptions.Errors#COLLECT} runs everything and throws one
+     * {@link MapFailedException}; {@link #mapOutcomes} gives one {@link Outcome} per item instead. A worker that dies
+     * fails only its item ({@link BrokenWorkerException}); a task past {@code taskTimeout} fails with a
+     * {@code TimeoutException} and its worker is killed and replaced. Closing the iterator early cancels the tasks
+     * in flight.
+     *
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker (before any input is read)
+     */
+    public <T, R> MapIterator<R> map(Fn1<T, R, ?> fn, Iterator<? extends T> input, MapOptions options) {
+        return new MapRun<T, R, R>(input, -1, MapBackends.create(core, fn, options), options, false);
+    }
+
+    /** {@link #map(Fn1, Iterator, MapOptions)} over an iterable; a collection's size is reported as the total. */
+    public <T, R> MapIterator<R> map(Fn1<T, R, ?> fn, Iterable<? extends T> input, MapOptions options) {
+        return new MapRun<T, R, R>(input.iterator(), MapRun.sizeOf(input), MapBackends.create(core, fn, options),
+                options, false);
+    }
+
+    /** {@link #map(Fn1, Iterator, MapOptions)} over a stream (read lazily; its exact size, if known, is the total). */
+    public <T, R> MapIterator<R> map(Fn1<T, R, ?> fn, Stream<? extends T> input, MapOptions options) {
+        java.util.Spliterator<? extends T> s = input.spliterator();
+        long size = s.hasCharacteristics(java.util.Spliterator.SIZED) ? s.getExactSizeIfKnown() : -1;
+        return new MapRun<T, R, R>(java.util.Spliterators.iterator(s), size, MapBackends.create(core, fn, options),
+                options, false);
+    }
+
+    /** {@link #map(Fn1, Iterable, MapOptions)} with {@link MapOptions#DEFAULT}. */
+    public <T, R> MapIterator<R> map(Fn1<T, R, ?> fn, Iterable<? extends T> input) {
+        return map(fn, input, MapOptions.DEFAULT);
+    }
+
+    /** Maps every input and returns the results as a list (in input order unless unordered). */
+    public <T, R> List<R> mapAll(Fn1<T, R, ?> fn, Iterable<? extends T> input, MapOptions options) {
+        List<R> out = new ArrayList<>();
+        try (MapIterator<R> it = map(fn, input, options)) {
+            it.forEachRemaining(out::add);
+        }
+        return out;
+    }
+
+    /** {@link #mapAll(Fn1, Iterable, MapOptions)} with {@link MapOptions#DEFAULT}. */
+    public <T, R> List<R> mapAll(Fn1<T, R, ?> fn, Iterable<? extends T> input) {
+        return mapAll(fn, input, MapOptions.DEFAULT);
+    }
+
+    /** Like {@link #map(Fn1, Iterable, MapOptions)}, but every item gives an {@link Outcome}; nothing is thrown. */
+    public <T, R> MapIterator<Outcome<T, R>> mapOutcomes(Fn1<T, R, ?> fn, Iterable<? extends T> input,
+            MapOptions options) {
+        return new MapRun<T, R, Outcome<T, R>>(input.iterator(), MapRun.sizeOf(input),
+                MapBackends.create(core, fn, options), options, true);
+    }
+
+    /** Like {@link #map(Fn1, Iterator, MapOptions)}, but every item gives an {@link Outcome}. */
+    public <T, R> MapIterator<Outcome<T, R>> mapOutcomes(Fn1<T, R, ?> fn, Iterator<? extends T> input,
+            MapOptions options) {
+        return new MapRun<T, R, Outcome<T, R>>(input, -1, MapBackends.create(core, fn, options), options, true);
     }
 
     /**

@@ -233,6 +233,48 @@ public final class Fns {
         return new byte[200 << 20];
     }
 
+    // map layer
+
+    public static Integer boxedSquare(Integer x) {
+        return x * x;
+    }
+
+    public static int failFor(int x) {
+        throw new SpecialException("item " + x, null);
+    }
+
+    /** Fails odd inputs. */
+    public static int squareEven(int x) {
+        if (x % 2 != 0) {
+            throw new SpecialException("odd " + x, null);
+        }
+        return x * x;
+    }
+
+    /** Sleeps 100 ms; fails the inputs divisible by 5. */
+    public static int slowFailEveryFifth(int x) throws InterruptedException {
+        Thread.sleep(100);
+        if (x % 5 == 0) {
+            throw new SpecialException("fifth " + x, null);
+        }
+        return x;
+    }
+
+    /** Sleeps forever for a negative input; else returns the worker pid. */
+    public static long hangIfNegative(int x) throws InterruptedException {
+        if (x < 0) {
+            Thread.sleep(Long.MAX_VALUE);
+        }
+        return ProcessHandle.current().pid();
+    }
+
+    public static int exitOnSeven(int x) {
+        if (x == 7) {
+            System.exit(7);
+        }
+        return x;
+    }
+
     public static Object unencodableResult() {
         return new Thread();
     }

@@ -119,6 +119,8 @@ class StressTest {
         assertTrue(NoWorkerLeft.liveWorkers().isEmpty(), "no worker survives close()");
         Eventually.within(Duration.ofSeconds(90), "Offload threads idle out after the soak",
                 () -> transientOffloadThreads() == 0);
+        // The JDK's "process reaper" pool keeps idle threads for 60 s: wait for them too.
+        Eventually.within(Duration.ofSeconds(90), "thread count back to the baseline", () -> threads() <= threadsBefore);
         int fdsAfter = openFds();
         int threadsAfter = threads();
         System.out.printf("SOAK java: %d calls in %d s, outcomes %s, unexpected %d, workers left %d, threads %d -> %d,"
@@ -128,7 +130,7 @@ class StressTest {
             fail(problems.size() + " calls ended unexpectedly, e.g. " + problems.subList(0, Math.min(5, problems.size())));
         }
         assertEquals(0, unexpected.get());
-        assertEquals(threadsBefore, threadsAfter, "threads back to the baseline");
+        assertTrue(threadsAfter <= threadsBefore, "threads back to the baseline: " + threadsBefore + " -> " + threadsAfter);
         assertEquals(fdsBefore, fdsAfter, "open file descriptors back to the baseline");
     }
 

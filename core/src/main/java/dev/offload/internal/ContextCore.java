@@ -125,6 +125,15 @@ public final class ContextCore implements ProcessWorker.Listener {
     }
 
     /**
+     * Checks that {@code fn} can run in a worker, without running it.
+     *
+     * @throws IllegalArgumentException saying what to write instead
+     */
+    public void submitCheck(Object fn) {
+        Functions.of(fn);
+    }
+
+    /**
      * Submits a call of a function already addressed (the Kotlin front end reads its own ids).
      *
      * @param inlineDelivery complete the future on the worker's reader thread: only for callers that run no code

@@ -1,0 +1,275 @@
+package dev.offload;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One run of a map: pulls input lazily, keeps at most {@code window} items in flight (submitted and not yet handed
+ * out, the reorder buffer included), hands results out in input or completion order, and applies the error policy.
+ * Consumer-driven: no thread of its own; tasks run wherever the backend puts them.
+ *
+ * @param <T> input
+ * @param <R> result of the function
+ * @param <E> element handed out: R, or {@code Outcome<T, R>}
+ */
+final class MapRun<T, R, E> implements MapIterator<E> {
+    /** Where one task runs: returns a future that completes with its result; cancelling it cancels the task. */
+    interface Backend<T, R> extends AutoCloseable {
+        CompletableFuture<R> start(T item);
+
+        /** Items in flight by default (2 x concurrency). */
+        int defaultWindow();
+
+        @Override
+        void close();
+    }
+
+    private static final class Entry<T, R> {
+        final long index;
+        final T input;
+        final CompletableFuture<R> future;
+
+        Entry(long index, T input, CompletableFuture<R> future) {
+            this.index = index;
+            this.input = input;
+            this.future = future;
+        }
+    }
+
+    private final Iterator<? extends T> input;
+    private final long total;
+    private final Backend<T, R> backend;
+    private final MapOptions options;
+    private final boolean outcomes;
+    private final int window;
+    private final Map<Long, Entry<T, R>> pending = new HashMap<>();
+    private final LinkedBlockingQueue<Long> completions = new LinkedBlockingQueue<>();
+    private final List<Outcome<?, ?>> failures = new ArrayList<>();
+    private final long startNanos = System.nanoTime();
+    private long lastProgressNanos;
+    private long nextIndex;
+    private long nextToEmit;
+    private long completed;
+    private long failed;
+    private boolean inputDone;
+    private boolean closed;
+    private E ready;
+    private boolean hasReady;
+
+    MapRun(Iterator<? extends T> input, long total, Backend<T, R> backend, MapOptions options, boolean outcomes) {
+        this.input = input;
+        this.total = total;
+        this.backend = backend;
+        this.options = options;
+        this.outcomes = outcomes;
+        this.window = options.backend() == MapOptions.Backend.INLINE ? 1
+                : options.window() > 0 ? options.window() : backend.defaultWindow();
+    }
+
+    @Override
+    public boolean hasNext() {
+        if (!hasReady && !closed) {
+            hasReady = advance();
+        }
+        return hasReady;
+    }
+
+    @Override
+    public E next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException();
+        }
+        hasReady = false;
+        E e = ready;
+        ready = null;
+        return e;
+    }
+
+    /** Finds the next element to hand out; false when the map is done. */
+    private boolean advance() {
+        for (;;) {
+            fill();
+            if (pending.isEmpty() && inputDone) {
+                finish();
+                return false;
+            }
+            Entry<T, R> entry;
+            if (options.ordered()) {
+                Entry<T, R> head = pending.get(nextToEmit);
+                if (head != null && head.future.isDone()) {
+                    pending.remove(nextToEmit);
+                    nextToEmit++;
+                    entry = head;
+                } else {
+                    Entry<T, R> done = pending.get(takeCompletion());
+                    if (done != null && options.errors() == MapOptions.Errors.FAIL_FAST && !outcomes
+                            && done.future.isCompletedExceptionally()) {
+                        entry = done; // fail fast: the first failure wins, whatever its position
+                        pending.remove(done.index);
+                    } else {
+                        continue;
+                    }
+                }
+            } else {
+                entry = pending.remove(takeCompletion());
+                if (entry == null) {
+                    continue;
+                }
+            }
+            if (handle(entry)) {
+                return true;
+            }
+        }
+    }
+
+    /** Handles a finished entry; true if it produced an element in {@code ready}. */
+    @SuppressWarnings("unchecked")
+    private boolean handle(Entry<T, R> entry) {
+        completed++;
+        Throwable failure = failureOf(entry);
+        if (failure == null) {
+            R value = entry.future.join();
+            ready = outcomes ? (E) new Outcome<T, R>(entry.index, entry.input, value, null) : (E) value;
+            progress(false);
+            return true;
+        }
+        failed++;
+        progress(false);
+        if (outcomes) {
+            ready = (E) new Outcome<T, R>(entry.index, entry.input, null, failure);
+            return true;
+        }
+        if (options.errors() == MapOptions.Errors.FAIL_FAST) {
+            close();
+            throw MapRun.<RuntimeException>sneaky(failure);
+        }
+        failures.add(new Outcome<T, R>(entry.index, entry.input, null, failure));
+        if (options.maxFailures() > 0 && failures.size() >= options.maxFailures()) {
+            close();
+            throw aggregate("map stopped after " + failures.size() + " failures (maxFailures)");
+        }
+        return false;
+    }
+
+    private Throwable failureOf(Entry<T, R> entry) {
+        try {
+            entry.future.join();
+            return null;
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof TimeoutException && options.taskTimeout() != null) {
+                TimeoutException t = new TimeoutException("item " + entry.index + " timed out after "
+                        + options.taskTimeout() + (options.backend() == MapOptions.Backend.CHILD_JVM
+                        ? "; its worker was killed" : "; its thread was interrupted"));
+                t.initCause(cause);
+                return t;
+            }
+            return cause;
+        } catch (CancellationException e) {
+            return e;
+        }
+    }
+
+    private MapFailedException aggregate(String why) {
+        List<Outcome<?, ?>> sorted = new ArrayList<>(failures);
+        sorted.sort(Comparator.comparingLong(Outcome::index));
+        return new MapFailedException(why + ": " + sorted.size() + " of " + completed + " items failed, first "
+                + sorted.get(0), sorted);
+    }
+
+    private long takeCompletion() {
+        try {
+            return completions.take();
+        } catch (InterruptedException e) {
+            close();
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while waiting for map results; in-flight tasks cancelled");
+        }
+    }
+
+    private void fill() {
+        while (!inputDone && !closed && pending.size() < window) {
+            T item;
+            try {
+                if (!input.hasNext()) {
+                    inputDone = true;
+                    break;
+                }
+                item = input.next();
+            } catch (RuntimeException | Error e) {
+                close(); // the input failed: cancel what is in flight, then propagate
+                throw e;
+            }
+            long index = nextIndex++;
+            CompletableFuture<R> f;
+            try {
+                f = backend.start(item);
+            } catch (RuntimeException e) {
+                f = CompletableFuture.failedFuture(e); // e.g. an item the codec cannot encode: that item fails
+            }
+            pending.put(index, new Entry<>(index, item, f));
+            f.whenComplete((r, e) -> completions.add(index));
+        }
+    }
+
+    private void progress(boolean last) {
+        MapProgress.Listener l = options.progress();
+        if (l == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (!last && now - lastProgressNanos < options.progressInterval().toNanos()) {
+            return;
+        }
+        lastProgressNanos = now;
+        l.onProgress(new MapProgress(total, nextIndex, completed, failed, Duration.ofNanos(now - startNanos), last));
+    }
+
+    private void finish() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        backend.close();
+        progress(true);
+        if (!failures.isEmpty()) {
+            throw aggregate("map finished with failures");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        hasReady = false;
+        for (Entry<T, R> e : pending.values()) {
+            e.future.cancel(true);
+        }
+        pending.clear();
+        backend.close();
+        progress(true);
+    }
+
+    /** The input size if it is known without consuming it. */
+    static long sizeOf(Object source) {
+        return source instanceof java.util.Collection ? ((java.util.Collection<?>) source).size() : -1;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <X extends Throwable> X sneaky(Throwable t) throws X {
+        throw (X) t;
+    }
+}

@@ -1,0 +1,269 @@
+package dev.offload;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.offload.testing.Eventually;
+import dev.offload.testing.NoWorkerLeft;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The map layer against real worker JVMs (and the in-process backends). */
+@ExtendWith(NoWorkerLeft.class)
+class MapTest {
+    private WorkerContext ctx;
+
+    @BeforeEach
+    void open() {
+        ctx = WorkerContext.open();
+    }
+
+    @AfterEach
+    void close() {
+        ctx.close();
+    }
+
+    /** Counts what the map pulled, so a test can bound what it holds at once. */
+    private static final class Counted implements Iterator<Integer> {
+        final AtomicLong pulled = new AtomicLong();
+        private final long n;
+
+        Counted(long n) {
+            this.n = n;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return pulled.get() < n;
+        }
+
+        @Override
+        public Integer next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            return (int) (pulled.getAndIncrement() % 1000);
+        }
+    }
+
+    private static List<Integer> range(int n) {
+        return IntStream.range(0, n).boxed().collect(Collectors.toList());
+    }
+
+    @Test
+    void squaresEveryInputOnEveryBackendInOrderAndOutOfOrder() {
+        for (MapOptions.Backend backend : MapOptions.Backend.values()) {
+            for (int n : new int[] {0, 1, 2, 7, 100}) {
+                for (int concurrency : new int[] {1, 3, 4}) {
+                    for (boolean ordered : new boolean[] {true, false}) {
+                        MapOptions o = MapOptions.builder().backend(backend).concurrency(concurrency).ordered(ordered)
+                                .build();
+                        List<Integer> expected = range(n).stream().map(x -> x * x).collect(Collectors.toList());
+                        String what = backend + " n=" + n + " c=" + concurrency + " ordered=" + ordered;
+                        List<Integer> sized = ctx.mapAll(Fns::boxedSquare, range(n), o);
+                        List<Integer> unsized = new ArrayList<>();
+                        try (MapIterator<Integer> it = ctx.map(Fns::boxedSquare, range(n).iterator(), o)) {
+                            it.forEachRemaining(unsized::add);
+                        }
+                        if (ordered) {
+                            assertEquals(expected, sized, what);
+                            assertEquals(expected, unsized, what);
+                        } else {
+                            Collections.sort(sized);
+                            Collections.sort(unsized);
+                            assertEquals(expected, sized, what);
+                            assertEquals(expected, unsized, what);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void moreWorkersThanInputsAndEmptyInputFinishAtOnce() {
+        MapOptions four = MapOptions.builder().concurrency(4).build();
+        assertEquals(List.of(25), ctx.mapAll(Fns::boxedSquare, List.of(5), four));
+        assertEquals(List.of(), ctx.mapAll(Fns::boxedSquare, List.<Integer>of(), four));
+    }
+
+    @Test
+    void failFastThrowsTheTasksOwnException() {
+        Fns.SpecialException e = assertThrows(Fns.SpecialException.class,
+                () -> ctx.mapAll(Fns::failFor, range(5), MapOptions.DEFAULT));
+        assertTrue(e.getMessage().startsWith("item "), e.getMessage());
+    }
+
+    @Test
+    void collectThrowsOneAggregateInInputOrder() {
+        MapOptions collect = MapOptions.builder().errors(MapOptions.Errors.COLLECT).ordered(false).concurrency(3).build();
+        MapFailedException e = assertThrows(MapFailedException.class, () -> ctx.mapAll(Fns::failFor, range(6), collect));
+        assertEquals(6, e.failures().size());
+        for (int i = 0; i < 6; i++) {
+            assertEquals(i, e.failures().get(i).index());
+            assertEquals("item " + i, e.failures().get(i).failure().getMessage());
+        }
+        assertEquals(6, e.getSuppressed().length);
+    }
+
+    @Test
+    void outcomesGiveEveryItemInPlace() {
+        List<Outcome<Integer, Integer>> all = new ArrayList<>();
+        try (MapIterator<Outcome<Integer, Integer>> it = ctx.mapOutcomes(Fns::failFor, range(4), MapOptions.DEFAULT)) {
+            it.forEachRemaining(all::add);
+        }
+        assertEquals(4, all.size());
+        assertTrue(all.stream().noneMatch(Outcome::isSuccess));
+        List<Outcome<Integer, Integer>> mixed = new ArrayList<>();
+        try (MapIterator<Outcome<Integer, Integer>> it = ctx.mapOutcomes(Fns::squareEven, List.of(1, 2, 3),
+                MapOptions.DEFAULT)) {
+            it.forEachRemaining(mixed::add);
+        }
+        assertFalse(mixed.get(0).isSuccess());
+        assertEquals("odd 1", mixed.get(0).failure().getMessage());
+        assertEquals(1, mixed.get(0).input());
+        assertEquals(4, mixed.get(1).value());
+        assertEquals(2, mixed.get(2).index());
+        assertInstanceOf(Fns.SpecialException.class, mixed.get(2).failure());
+    }
+
+    @Test
+    void failFastReturnsLongBeforeEverythingRan() {
+        MapOptions four = MapOptions.builder().concurrency(4).build();
+        ctx.prestart(4);
+        long start = System.nanoTime();
+        assertThrows(Fns.SpecialException.class, () -> ctx.mapAll(Fns::slowFailEveryFifth, range(20), four));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(millis < 2000, "fail fast took " + millis + " ms");
+        Eventually.within(Duration.ofSeconds(5), "in-flight tasks cancelled", () -> ctx.statistics().runningWorkers() == 0);
+    }
+
+    @Test
+    void taskTimeoutKillsThatWorkerAndTheOthersComplete() {
+        MapOptions opts = MapOptions.builder().concurrency(2).taskTimeout(Duration.ofMillis(200)).build();
+        List<Outcome<Integer, Long>> out = new ArrayList<>();
+        try (MapIterator<Outcome<Integer, Long>> it = ctx.mapOutcomes(Fns::hangIfNegative, List.of(1, -1, 2, 3), opts)) {
+            it.forEachRemaining(out::add);
+        }
+        assertTrue(out.get(0).isSuccess() && out.get(2).isSuccess() && out.get(3).isSuccess(), out.toString());
+        assertInstanceOf(TimeoutException.class, out.get(1).failure());
+        assertTrue(out.get(1).failure().getMessage().contains("timed out after PT0.2S; its worker was killed"));
+        long after = ctx.runSync(Fns::pid);
+        assertTrue(out.stream().filter(Outcome::isSuccess).allMatch(o -> o.value() > 0));
+        assertTrue(after > 0);
+    }
+
+    @Test
+    void aWorkerThatExitsFailsOnlyItsItem() {
+        List<Outcome<Integer, Integer>> out = new ArrayList<>();
+        try (MapIterator<Outcome<Integer, Integer>> it = ctx.mapOutcomes(Fns::exitOnSeven, range(10),
+                MapOptions.builder().concurrency(2).build())) {
+            it.forEachRemaining(out::add);
+        }
+        for (Outcome<Integer, Integer> o : out) {
+            if (o.index() == 7) {
+                BrokenWorkerException b = assertInstanceOf(BrokenWorkerException.class, o.failure());
+                assertEquals(7, b.exitCode().orElseThrow());
+            } else {
+                assertEquals((int) o.index(), o.value());
+            }
+        }
+    }
+
+    private static void assertBoundedStream(WorkerContext ctx, MapOptions opts, long n) {
+        Counted input = new Counted(n);
+        long consumed = 0;
+        long peak = 0;
+        try (MapIterator<Integer> it = ctx.map(Fns::boxedSquare, input, opts)) {
+            while (it.hasNext()) {
+                it.next();
+                consumed++;
+                peak = Math.max(peak, input.pulled.get() - consumed + 1);
+            }
+        }
+        assertEquals(n, consumed);
+        int window = opts.window();
+        assertTrue(peak <= window, "held " + peak + " items at once, window " + window);
+    }
+
+    @Test
+    void aMillionItemsStreamThroughThreadsWithinTheWindow() {
+        assertBoundedStream(ctx, MapOptions.builder().backend(MapOptions.Backend.THREADS).concurrency(2).window(8)
+                .build(), 1_000_000);
+    }
+
+    @Test
+    void twentyThousandItemsStreamThroughWorkersWithinTheWindow() {
+        assertBoundedStream(ctx, MapOptions.builder().concurrency(2).window(4).build(), 20_000);
+    }
+
+    @Test
+    void closingAnInfiniteMapEarlyLeavesNoRunningTasks() {
+        Iterator<Integer> infinite = new Iterator<>() {
+            int i;
+
+            @Override
+            public boolean hasNext() {
+                return true;
+            }
+
+            @Override
+            public Integer next() {
+                return i++;
+            }
+        };
+        List<Integer> first = new ArrayList<>();
+        try (MapIterator<Integer> it = ctx.map(Fns::boxedSquare, infinite, MapOptions.builder().concurrency(2).build())) {
+            for (int i = 0; i < 3; i++) {
+                first.add(it.next());
+            }
+        }
+        assertEquals(List.of(0, 1, 4), first);
+        Eventually.within(Duration.ofSeconds(5), "no running tasks", () -> ctx.statistics().runningWorkers() == 0);
+    }
+
+    @Test
+    void progressEndsWithEverythingCompletedAndNoTotalForIterators() {
+        List<MapProgress> sized = Collections.synchronizedList(new ArrayList<>());
+        ctx.mapAll(Fns::boxedSquare, range(50), MapOptions.builder().progress(sized::add).build());
+        MapProgress last = sized.get(sized.size() - 1);
+        assertTrue(last.isFinal());
+        assertEquals(50, last.completed());
+        assertEquals(50, last.total().orElseThrow());
+        List<MapProgress> unsized = new ArrayList<>();
+        try (MapIterator<Integer> it = ctx.map(Fns::boxedSquare, range(10).iterator(),
+                MapOptions.builder().progress(unsized::add).build())) {
+            it.forEachRemaining(x -> { });
+        }
+        MapProgress end = unsized.get(unsized.size() - 1);
+        assertTrue(end.total().isEmpty());
+        assertEquals(10, end.completed());
+    }
+
+    @Test
+    void badOptionsAndFunctionsAreRefusedBeforeAnyInputIsRead() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MapOptions.builder().concurrency(0));
+        assertEquals("concurrency must be > 0, was 0; use auto() for processors - 1", e.getMessage());
+        Counted input = new Counted(5);
+        int k = 3;
+        assertThrows(IllegalArgumentException.class,
+                () -> ctx.map((Fn1<Integer, Integer, RuntimeException>) x -> x * k, input, MapOptions.DEFAULT));
+        assertEquals(0, input.pulled.get());
+    }
+}
