@@ -37,12 +37,12 @@ final class MapBackends {
             @SuppressWarnings("unchecked")
             public CompletableFuture<R> start(T item) {
                 // Completing on the reader thread is safe here: the map only records which item finished.
-                CompletableFuture<R> f = (CompletableFuture<R>) (CompletableFuture<?>) core.submit(fn,
-                        new Object[] {item}, call, true);
+                dev.offload.internal.CallFuture<Object> f = core.submit(fn, new Object[] {item}, call, true);
                 if (options.taskTimeout() != null) {
-                    f.orTimeout(options.taskTimeout().toNanos(), TimeUnit.NANOSECONDS); // completes f: kills its worker
+                    // The clock starts when a worker has the task; timing out completes f, which kills that worker.
+                    f.started().thenRun(() -> f.orTimeout(options.taskTimeout().toNanos(), TimeUnit.NANOSECONDS));
                 }
-                return f;
+                return (CompletableFuture<R>) (CompletableFuture<?>) f;
             }
 
             @Override
@@ -69,7 +69,12 @@ final class MapBackends {
             @Override
             public CompletableFuture<R> start(T item) {
                 CompletableFuture<R> result = new CompletableFuture<>();
-                FutureTask<R> task = new FutureTask<>(() -> fn.apply(item)) {
+                FutureTask<R> task = new FutureTask<>(() -> {
+                    if (options.taskTimeout() != null) { // the clock starts when a thread has the task
+                        result.orTimeout(options.taskTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                    }
+                    return fn.apply(item);
+                }) {
                     @Override
                     protected void done() {
                         try {
@@ -86,9 +91,6 @@ final class MapBackends {
                         task.cancel(true); // a timeout or a cancellation: interrupt (cooperative)
                     }
                 });
-                if (options.taskTimeout() != null) {
-                    result.orTimeout(options.taskTimeout().toNanos(), TimeUnit.NANOSECONDS);
-                }
                 pool.execute(task);
                 return result;
             }

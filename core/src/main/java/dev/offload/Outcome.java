@@ -21,6 +21,16 @@ public final class Outcome<T, R> {
         this.failure = failure;
     }
 
+    /** A successful item. */
+    public static <T, R> Outcome<T, R> success(long index, T input, R value) {
+        return new Outcome<>(index, input, value, null);
+    }
+
+    /** A failed item. */
+    public static <T, R> Outcome<T, R> failure(long index, T input, Throwable failure) {
+        return new Outcome<>(index, input, null, java.util.Objects.requireNonNull(failure, "failure"));
+    }
+
     /** Position of the input, from 0. */
     public long index() {
         return index;

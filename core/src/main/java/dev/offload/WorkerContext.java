@@ -70,6 +70,11 @@ public final class WorkerContext implements AutoCloseable {
             public RemoteTaskException remote(String remoteClassName, String remoteMessage, Throwable cause) {
                 return new RemoteTaskException(remoteClassName, remoteMessage, cause);
             }
+
+            @Override
+            public MapFailedException mapFailed(String message, List<Outcome<?, ?>> failures) {
+                return new MapFailedException(message, failures);
+            }
         });
     }
 

@@ -19,6 +19,8 @@ final class Call {
     final ClassLoader loader;
     final CallFuture<Object> future = new CallFuture<>(this);
     final CompletableFuture<Void> settled = new CompletableFuture<>();
+    /** Completes when the request has been handed to a worker (after any wait for a permit or a worker start). */
+    final CompletableFuture<Void> started = new CompletableFuture<>();
     private final AtomicBoolean permitReleased = new AtomicBoolean();
 
     final boolean inlineDelivery;

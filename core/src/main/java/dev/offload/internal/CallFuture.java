@@ -18,6 +18,14 @@ public final class CallFuture<R> extends CompletableFuture<R> {
         return call.settled;
     }
 
+    /**
+     * Completes when the call has been handed to its worker: a per-task timeout starts here, so waiting for a
+     * limiter permit or a worker start does not count.
+     */
+    public CompletableFuture<Void> started() {
+        return call.started;
+    }
+
     /** Whether cancelling kills the worker. */
     public boolean killOnCancel() {
         return call.killOnCancel;

@@ -286,6 +286,7 @@ public final class ContextCore implements ProcessWorker.Listener {
     private void send(Call call, ProcessWorker w) {
         try {
             w.send(call.id, call.request);
+            call.started.complete(null);
         } catch (IOException e) {
             // The worker died before it had the whole request, so it did not run it; onExit retries once.
             call.writeFailed = true;

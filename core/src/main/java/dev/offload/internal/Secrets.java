@@ -16,6 +16,8 @@ public final class Secrets {
                 Throwable cause);
 
         RemoteTaskException remote(String remoteClassName, String remoteMessage, Throwable cause);
+
+        dev.offload.MapFailedException mapFailed(String message, java.util.List<dev.offload.Outcome<?, ?>> failures);
     }
 
     private static volatile Exceptions exceptions;

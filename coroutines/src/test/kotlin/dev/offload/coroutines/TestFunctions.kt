@@ -93,3 +93,17 @@ fun pidThenSleep(pidFile: String, millis: Long): Long {
 }
 
 fun square(x: Int): Int = x * x
+
+fun failFor(x: Int): Int = throw IllegalStateException("item $x")
+
+fun squareEven(x: Int): Int = if (x % 2 != 0) throw IllegalArgumentException("odd $x") else x * x
+
+fun hangIfNegative(x: Int): Int {
+    if (x < 0) Thread.sleep(Long.MAX_VALUE)
+    return x
+}
+
+fun exitOnSeven(x: Int): Int {
+    if (x == 7) System.exit(7)
+    return x
+}

@@ -42,6 +42,7 @@ internal suspend fun callInWorker(
     limiter: Limiter?,
     format: PayloadFormat?,
     context: WorkerContext?,
+    taskTimeout: kotlin.time.Duration? = null,
 ): Any? {
     val coroutineContext = currentCoroutineContext()
     val id = KotlinFunctions.of(fn, args.size)
@@ -54,6 +55,11 @@ internal suspend fun callInWorker(
     val target = context ?: coroutineContext[WorkerContextElement]?.context ?: Offload.defaultContext()
     val options = CallOptions.builder().killOnCancel(killOnCancel).limiter(limiter).codec(codec).build()
     val future = Secrets.core(target).submit(id, fn.javaClass.classLoader, args, options, true)
+    if (taskTimeout != null) {
+        // The clock starts once a worker has the call; timing out completes the future, which kills that worker.
+        val nanos = taskTimeout.inWholeNanoseconds
+        future.started().thenRun { future.orTimeout(nanos, java.util.concurrent.TimeUnit.NANOSECONDS) }
+    }
     return awaitCall(future)
 }
 

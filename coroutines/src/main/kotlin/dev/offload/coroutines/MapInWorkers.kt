@@ -1,0 +1,107 @@
+package dev.offload.coroutines
+
+import dev.offload.MapOptions
+import dev.offload.Outcome
+import dev.offload.WorkerContext
+import dev.offload.coroutines.internal.mapEngine
+import kotlin.reflect.KType
+import kotlin.reflect.typeOf
+import kotlin.time.Duration
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.asFlow
+import kotlinx.coroutines.flow.map
+import kotlinx.coroutines.flow.toList
+
+/**
+ * Applies [fn] to every element in worker JVMs, lazily (a cold flow: nothing runs until it is collected), with at
+ * most [window] elements in flight. Results come in input order unless `ordered = false`.
+ *
+ * ```kotlin
+ * val sizes: Flow<Long> = files.asFlow().mapInWorkers(::compress, concurrency = 4, taskTimeout = 30.seconds)
+ * val firstThree = numbers.mapInWorkers(::fib).take(3).toList()   // the rest is cancelled, workers killed
+ * ```
+ *
+ * Errors: with [MapOptions.Errors.FAIL_FAST] (default) the first failure cancels everything in flight and is
+ * thrown as itself; with [MapOptions.Errors.COLLECT] every element runs and one [dev.offload.MapFailedException]
+ * lists the failures in input order (stopping early after [maxFailures], if set); [mapInWorkersCatching] gives one
+ * [Outcome] per element instead. A worker that dies fails only its element; an element past [taskTimeout] fails
+ * with a `TimeoutException` and its worker is killed and replaced. Cancelling the collector (or `take(n)`)
+ * cancels the elements in flight, killing their workers when [killOnCancel]. An exception from the source flow
+ * cancels the elements in flight and propagates.
+ *
+ * @param concurrency elements running at once; `null` for the limiter's capacity (one per processor).
+ * @param window elements in flight at most, reorder buffer included; `null` for 2 x concurrency.
+ */
+public inline fun <reified T, reified R> Flow<T>.mapInWorkers(
+    noinline fn: (T) -> R,
+    concurrency: Int? = null,
+    ordered: Boolean = true,
+    window: Int? = null,
+    taskTimeout: Duration? = null,
+    errors: MapOptions.Errors = MapOptions.Errors.FAIL_FAST,
+    maxFailures: Int = 0,
+    killOnCancel: Boolean = true,
+    format: PayloadFormat? = null,
+    context: WorkerContext? = null,
+): Flow<R> = mapInWorkersErased(
+    this, fn, typeOf<T>(), typeOf<R>(), concurrency, ordered, window, taskTimeout, errors, maxFailures,
+    killOnCancel, format, context,
+).map { it.value() as R }
+
+/** Like [mapInWorkers], but every element gives an [Outcome] (value, or failure with index and input); nothing is thrown for an element. */
+public inline fun <reified T, reified R> Flow<T>.mapInWorkersCatching(
+    noinline fn: (T) -> R,
+    concurrency: Int? = null,
+    ordered: Boolean = true,
+    window: Int? = null,
+    taskTimeout: Duration? = null,
+    killOnCancel: Boolean = true,
+    format: PayloadFormat? = null,
+    context: WorkerContext? = null,
+): Flow<Outcome<T, R>> = mapInWorkersErased(
+    this, fn, typeOf<T>(), typeOf<R>(), concurrency, ordered, window, taskTimeout, null, 0, killOnCancel, format,
+    context,
+).map {
+    @Suppress("UNCHECKED_CAST")
+    it as Outcome<T, R>
+}
+
+/** [mapInWorkers] over a collection, collected into a list. */
+public suspend inline fun <reified T, reified R> Iterable<T>.mapInWorkers(
+    noinline fn: (T) -> R,
+    concurrency: Int? = null,
+    ordered: Boolean = true,
+    window: Int? = null,
+    taskTimeout: Duration? = null,
+    errors: MapOptions.Errors = MapOptions.Errors.FAIL_FAST,
+    maxFailures: Int = 0,
+    killOnCancel: Boolean = true,
+    format: PayloadFormat? = null,
+    context: WorkerContext? = null,
+): List<R> = asFlow().mapInWorkers(
+    fn, concurrency, ordered, window, taskTimeout, errors, maxFailures, killOnCancel, format, context,
+).toList()
+
+/** Processors - 1, at least 1: a concurrency that leaves a core for the caller. */
+public fun autoConcurrency(): Int = maxOf(1, Runtime.getRuntime().availableProcessors() - 1)
+
+/** Not for direct use: the non-inline part of [mapInWorkers]. */
+@PublishedApi
+internal fun mapInWorkersErased(
+    source: Flow<*>,
+    fn: Any,
+    argType: KType,
+    resultType: KType,
+    concurrency: Int?,
+    ordered: Boolean,
+    window: Int?,
+    taskTimeout: Duration?,
+    errors: MapOptions.Errors?,
+    maxFailures: Int,
+    killOnCancel: Boolean,
+    format: PayloadFormat?,
+    context: WorkerContext?,
+): Flow<Outcome<Any?, Any?>> = mapEngine(
+    source, fn, argType, resultType, concurrency, ordered, window, taskTimeout, errors, maxFailures, killOnCancel,
+    format, context,
+)
