@@ -42,6 +42,17 @@ public final class Work {
         return 0;
     }
 
+    /** fib(n), except that -1 never returns and 0 crashes the worker JVM: a map must survive both. */
+    public static long riskyFib(int n) {
+        if (n == -1) {
+            spinForever();
+        }
+        if (n == 0) {
+            Runtime.getRuntime().halt(3);
+        }
+        return fib(n);
+    }
+
     public static long pid() {
         return ProcessHandle.current().pid();
     }

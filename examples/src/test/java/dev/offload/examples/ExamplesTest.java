@@ -131,6 +131,25 @@ class ExamplesTest {
     }
 
     @Test
+    void parallelMap() throws Exception {
+        String out = run(ParallelMap::main);
+        assertTrue(out.contains("progress: 40 of 40 done, 0 failed"), out);
+        assertTrue(out.contains("item 0 (20): fib = 6765"), out);
+        assertTrue(out.contains("item 1 (-1): failed: TimeoutException"), out);
+        assertTrue(out.contains("item 3 (0): failed: BrokenWorkerException"), out);
+        assertTrue(out.contains("item 4 (22): fib = 17711"), out);
+    }
+
+    @Test
+    void kotlinMapFlow() throws Exception {
+        String out = run(args -> dev.offload.examples.kotlin.MapFlowKt.main());
+        assertTrue(out.contains("fib(25..30) = [75025, 121393, 196418, 317811, 514229, 832040]"), out);
+        assertTrue(out.contains("primes below 10, 11, 12 (of an endless input): [4, 4, 5]"), out);
+        assertTrue(out.contains("-1: failed (TimeoutException)"), out);
+        assertTrue(out.contains("21: 10946"), out);
+    }
+
+    @Test
     void demo() throws Exception {
         String out = run(Demo::main);
         assertTrue(out.contains("== 4. Print just works"), out);
