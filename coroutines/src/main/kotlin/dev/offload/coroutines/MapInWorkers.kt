@@ -4,7 +4,6 @@ import dev.offload.MapOptions
 import dev.offload.Outcome
 import dev.offload.WorkerContext
 import dev.offload.coroutines.internal.mapEngine
-import kotlin.reflect.KType
 import kotlin.reflect.typeOf
 import kotlin.time.Duration
 import kotlinx.coroutines.flow.Flow
@@ -43,7 +42,7 @@ public inline fun <reified T, reified R> Flow<T>.mapInWorkers(
     killOnCancel: Boolean = true,
     format: PayloadFormat? = null,
     context: WorkerContext? = null,
-): Flow<R> = mapInWorkersErased(
+): Flow<R> = mapEngine(
     this, fn, typeOf<T>(), typeOf<R>(), concurrency, ordered, window, taskTimeout, errors, maxFailures,
     killOnCancel, format, context,
 ).map { it.value() as R }
@@ -58,7 +57,7 @@ public inline fun <reified T, reified R> Flow<T>.mapInWorkersCatching(
     killOnCancel: Boolean = true,
     format: PayloadFormat? = null,
     context: WorkerContext? = null,
-): Flow<Outcome<T, R>> = mapInWorkersErased(
+): Flow<Outcome<T, R>> = mapEngine(
     this, fn, typeOf<T>(), typeOf<R>(), concurrency, ordered, window, taskTimeout, null, 0, killOnCancel, format,
     context,
 ).map {
@@ -84,24 +83,3 @@ public suspend inline fun <reified T, reified R> Iterable<T>.mapInWorkers(
 
 /** Processors - 1, at least 1: a concurrency that leaves a core for the caller. */
 public fun autoConcurrency(): Int = maxOf(1, Runtime.getRuntime().availableProcessors() - 1)
-
-/** Not for direct use: the non-inline part of [mapInWorkers]. */
-@PublishedApi
-internal fun mapInWorkersErased(
-    source: Flow<*>,
-    fn: Any,
-    argType: KType,
-    resultType: KType,
-    concurrency: Int?,
-    ordered: Boolean,
-    window: Int?,
-    taskTimeout: Duration?,
-    errors: MapOptions.Errors?,
-    maxFailures: Int,
-    killOnCancel: Boolean,
-    format: PayloadFormat?,
-    context: WorkerContext?,
-): Flow<Outcome<Any?, Any?>> = mapEngine(
-    source, fn, argType, resultType, concurrency, ordered, window, taskTimeout, errors, maxFailures, killOnCancel,
-    format, context,
-)

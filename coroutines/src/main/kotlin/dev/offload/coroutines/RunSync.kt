@@ -7,7 +7,6 @@ import kotlin.reflect.KSuspendFunction0
 import kotlin.reflect.KSuspendFunction1
 import kotlin.reflect.KSuspendFunction2
 import kotlin.reflect.KSuspendFunction3
-import kotlin.reflect.KType
 import kotlin.reflect.typeOf
 
 /*
@@ -53,7 +52,7 @@ public suspend inline fun <reified R> runSync(
     limiter: Limiter? = null,
     format: PayloadFormat? = null,
     context: WorkerContext? = null,
-): R = runSyncErased(fn, arrayOf(), listOf(), typeOf<R>(), killOnCancel, limiter, format, context) as R
+): R = callInWorker(fn, arrayOf(), listOf(), typeOf<R>(), killOnCancel, limiter, format, context) as R
 
 /** A `suspend` function cannot run in a worker: this overload exists to say so at compile time. */
 @Deprecated(
@@ -104,7 +103,7 @@ public suspend inline fun <reified A, reified R> runSync(
     limiter: Limiter? = null,
     format: PayloadFormat? = null,
     context: WorkerContext? = null,
-): R = runSyncErased(fn, arrayOf(a), listOf(typeOf<A>()), typeOf<R>(), killOnCancel, limiter, format, context) as R
+): R = callInWorker(fn, arrayOf(a), listOf(typeOf<A>()), typeOf<R>(), killOnCancel, limiter, format, context) as R
 
 /** A `suspend` function cannot run in a worker: this overload exists to say so at compile time. */
 @Deprecated(
@@ -157,7 +156,7 @@ public suspend inline fun <reified A, reified B, reified R> runSync(
     limiter: Limiter? = null,
     format: PayloadFormat? = null,
     context: WorkerContext? = null,
-): R = runSyncErased(fn, arrayOf(a, b), listOf(typeOf<A>(), typeOf<B>()), typeOf<R>(), killOnCancel, limiter, format, context) as R
+): R = callInWorker(fn, arrayOf(a, b), listOf(typeOf<A>(), typeOf<B>()), typeOf<R>(), killOnCancel, limiter, format, context) as R
 
 /** A `suspend` function cannot run in a worker: this overload exists to say so at compile time. */
 @Deprecated(
@@ -212,7 +211,7 @@ public suspend inline fun <reified A, reified B, reified C, reified R> runSync(
     limiter: Limiter? = null,
     format: PayloadFormat? = null,
     context: WorkerContext? = null,
-): R = runSyncErased(fn, arrayOf(a, b, c), listOf(typeOf<A>(), typeOf<B>(), typeOf<C>()), typeOf<R>(), killOnCancel, limiter, format, context) as R
+): R = callInWorker(fn, arrayOf(a, b, c), listOf(typeOf<A>(), typeOf<B>(), typeOf<C>()), typeOf<R>(), killOnCancel, limiter, format, context) as R
 
 /** A `suspend` function cannot run in a worker: this overload exists to say so at compile time. */
 @Deprecated(
@@ -226,16 +225,3 @@ public suspend fun <A, B, C, R> runSync(
     b: B,
     c: C,
 ): R = throw UnsupportedOperationException("suspend functions cannot run in a worker: " + fn)
-
-/** Not for direct use: the non-inline part of [runSync]. */
-@PublishedApi
-internal suspend fun runSyncErased(
-    fn: Any,
-    args: Array<Any?>,
-    types: List<KType>,
-    resultType: KType,
-    killOnCancel: Boolean,
-    limiter: Limiter?,
-    format: PayloadFormat?,
-    context: WorkerContext?,
-): Any? = callInWorker(fn, args, types, resultType, killOnCancel, limiter, format, context)

@@ -32,7 +32,11 @@ internal fun serializerOf(type: KType, role: String): KSerializer<Any?> = try {
     )
 }
 
-/** Runs one call: picks the context and format, submits, and maps coroutine cancellation to the worker. */
+/**
+ * Runs one call: picks the context and format, submits, and maps coroutine cancellation to the worker. The
+ * non-inline part of [dev.offload.coroutines.runSync]; not for direct use.
+ */
+@PublishedApi
 internal suspend fun callInWorker(
     fn: Any,
     args: Array<Any?>,

@@ -29,8 +29,9 @@ private sealed class Done {
  * in input or completion order. Cancelling the collector (or `take(n)`) cancels the items in flight, which kills
  * their workers with killOnCancel.
  */
+@PublishedApi
 internal fun mapEngine(
-    source: Flow<Any?>,
+    source: Flow<*>,
     fn: Any,
     argType: KType,
     resultType: KType,
