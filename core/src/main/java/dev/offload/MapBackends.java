@@ -1,7 +1,12 @@
 package dev.offload;
 
-import dev.offload.internal.ContextCore;
 import dev.offload.internal.Defaults;
+import dev.offload.internal.Secrets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -9,125 +14,208 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The built-in places a map's tasks run: worker JVMs, threads of this JVM, or the calling thread. */
-final class MapBackends {
+/**
+ * The registry of {@link MapBackend}s: the built-in {@code child-jvm} (worker JVMs), {@code threads} (this JVM) and
+ * {@code inline} (the calling thread), those found by {@link ServiceLoader}, and those registered here.
+ *
+ * <p>Thread-safe.
+ */
+public final class MapBackends {
     private MapBackends() {}
 
     private static final AtomicInteger THREAD_IDS = new AtomicInteger();
+    private static final Map<String, MapBackend> REGISTERED = new TreeMap<>();
+    private static boolean loaded;
 
-    static <T, R> MapRun.Backend<T, R> create(ContextCore core, Fn1<T, R, ?> fn, MapOptions options) {
-        switch (options.backend()) {
-            case THREADS:
-                return threads(fn, options);
-            case INLINE:
-                return inline(fn);
-            default:
-                return childJvm(core, fn, options);
+    /**
+     * Adds a backend, replacing none: a second backend with the same name is refused.
+     *
+     * @throws IllegalArgumentException if the name is blank or taken
+     */
+    public static synchronized void register(MapBackend backend) {
+        String name = backend.name();
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("a map backend needs a name, " + backend.getClass().getName()
+                    + " returned \"" + name + "\"");
+        }
+        loadServices();
+        if (REGISTERED.containsKey(name)) {
+            throw new IllegalArgumentException("a map backend named \"" + name + "\" is already registered ("
+                    + REGISTERED.get(name).getClass().getName() + ")");
+        }
+        REGISTERED.put(name, backend);
+    }
+
+    /** The names of every backend that can be selected now. */
+    public static synchronized List<String> names() {
+        loadServices();
+        return new ArrayList<>(REGISTERED.keySet());
+    }
+
+    /** The backend selected by name. */
+    static synchronized MapBackend named(String name) {
+        loadServices();
+        MapBackend b = REGISTERED.get(name);
+        if (b == null) {
+            throw new IllegalArgumentException("unknown map backend \"" + name + "\"; registered: "
+                    + String.join(", ", REGISTERED.keySet()) + " (register yours with MapBackends.register or a"
+                    + " META-INF/services/dev.offload.MapBackend file)");
+        }
+        return b;
+    }
+
+    /** Opens a run of the backend the options name, turning a failing backend into a clear error. */
+    static <T, R> MapBackend.Runner<T, R> open(WorkerContext ctx, Fn1<T, R, ?> fn, MapOptions options) {
+        MapBackend backend = named(options.backendName());
+        try {
+            return backend.open(ctx, fn, options);
+        } catch (IllegalArgumentException e) {
+            throw e; // a function or option the backend refuses: already a clear message
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("map backend \"" + backend.name() + "\" failed to start: " + e, e);
+        }
+    }
+
+    private static void loadServices() {
+        if (loaded) {
+            return;
+        }
+        loaded = true;
+        REGISTERED.put("child-jvm", new ChildJvm());
+        REGISTERED.put("threads", new Threads());
+        REGISTERED.put("inline", new Inline());
+        for (MapBackend b : ServiceLoader.load(MapBackend.class)) {
+            REGISTERED.putIfAbsent(b.name(), b);
         }
     }
 
     /** Each task is a call in a worker JVM; a timeout or a cancellation kills that worker (killOnCancel). */
-    private static <T, R> MapRun.Backend<T, R> childJvm(ContextCore core, Fn1<T, R, ?> fn, MapOptions options) {
-        Limiter limiter = options.concurrency() > 0 ? Limiter.create(options.concurrency()) : Defaults.limiter();
-        CallOptions call = CallOptions.builder().limiter(limiter).killOnCancel(options.killOnCancel()).build();
-        int window = 2 * limiter.capacity();
-        core.submitCheck(fn); // a lambda or bound reference fails here, before any input is read
-        return new MapRun.Backend<>() {
-            @Override
-            @SuppressWarnings("unchecked")
-            public CompletableFuture<R> start(T item) {
-                // Completing on the reader thread is safe here: the map only records which item finished.
-                dev.offload.internal.CallFuture<Object> f = core.submit(fn, new Object[] {item}, call, true);
-                if (options.taskTimeout() != null) {
-                    // The clock starts when a worker has the task; timing out completes f, which kills that worker.
-                    f.started().thenRun(() -> f.orTimeout(options.taskTimeout().toNanos(), TimeUnit.NANOSECONDS));
+    private static final class ChildJvm implements MapBackend {
+        @Override
+        public String name() {
+            return "child-jvm";
+        }
+
+        @Override
+        public <T, R> Runner<T, R> open(WorkerContext ctx, Fn1<T, R, ?> fn, MapOptions options) {
+            dev.offload.internal.ContextCore core = Secrets.core(ctx);
+            Limiter limiter = options.concurrency() > 0 ? Limiter.create(options.concurrency()) : Defaults.limiter();
+            CallOptions call = CallOptions.builder().limiter(limiter).killOnCancel(options.killOnCancel()).build();
+            int window = 2 * limiter.capacity();
+            core.submitCheck(fn); // a lambda or bound reference fails here, before any input is read
+            return new Runner<>() {
+                @Override
+                @SuppressWarnings("unchecked")
+                public CompletableFuture<R> start(T item) {
+                    // Completing on the reader thread is safe here: the map only records which item finished.
+                    dev.offload.internal.CallFuture<Object> f = core.submit(fn, new Object[] {item}, call, true);
+                    if (options.taskTimeout() != null) {
+                        // The clock starts when a worker has the task; timing out completes f, which kills that worker.
+                        f.started().thenRun(() -> f.orTimeout(options.taskTimeout().toNanos(), TimeUnit.NANOSECONDS));
+                    }
+                    return (CompletableFuture<R>) (CompletableFuture<?>) f;
                 }
-                return (CompletableFuture<R>) (CompletableFuture<?>) f;
-            }
 
-            @Override
-            public int defaultWindow() {
-                return window;
-            }
+                @Override
+                public int defaultWindow() {
+                    return window;
+                }
 
-            @Override
-            public void close() {
-                // the context owns the workers
-            }
-        };
+                @Override
+                public void close() {
+                    // the context owns the workers
+                }
+            };
+        }
     }
 
     /** Each task runs on one of {@code concurrency} threads of this JVM; cancelling interrupts it. */
-    private static <T, R> MapRun.Backend<T, R> threads(Fn1<T, R, ?> fn, MapOptions options) {
-        int n = options.concurrency() > 0 ? options.concurrency() : Defaults.limiter().capacity();
-        ExecutorService pool = Executors.newFixedThreadPool(n, r -> {
-            Thread t = new Thread(r, "offload-map-" + THREAD_IDS.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        return new MapRun.Backend<>() {
-            @Override
-            public CompletableFuture<R> start(T item) {
-                CompletableFuture<R> result = new CompletableFuture<>();
-                FutureTask<R> task = new FutureTask<>(() -> {
-                    if (options.taskTimeout() != null) { // the clock starts when a thread has the task
-                        result.orTimeout(options.taskTimeout().toNanos(), TimeUnit.NANOSECONDS);
-                    }
-                    return fn.apply(item);
-                }) {
-                    @Override
-                    protected void done() {
-                        try {
-                            result.complete(get());
-                        } catch (java.util.concurrent.ExecutionException e) {
-                            result.completeExceptionally(e.getCause());
-                        } catch (java.util.concurrent.CancellationException | InterruptedException e) {
-                            result.cancel(false);
+    private static final class Threads implements MapBackend {
+        @Override
+        public String name() {
+            return "threads";
+        }
+
+        @Override
+        public <T, R> Runner<T, R> open(WorkerContext ctx, Fn1<T, R, ?> fn, MapOptions options) {
+            int n = options.concurrency() > 0 ? options.concurrency() : Defaults.limiter().capacity();
+            ExecutorService pool = Executors.newFixedThreadPool(n, r -> {
+                Thread t = new Thread(r, "offload-map-" + THREAD_IDS.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            return new Runner<>() {
+                @Override
+                public CompletableFuture<R> start(T item) {
+                    CompletableFuture<R> result = new CompletableFuture<>();
+                    FutureTask<R> task = new FutureTask<>(() -> {
+                        if (options.taskTimeout() != null) { // the clock starts when a thread has the task
+                            result.orTimeout(options.taskTimeout().toNanos(), TimeUnit.NANOSECONDS);
                         }
-                    }
-                };
-                result.whenComplete((r, e) -> {
-                    if (!task.isDone()) {
-                        task.cancel(true); // a timeout or a cancellation: interrupt (cooperative)
-                    }
-                });
-                pool.execute(task);
-                return result;
-            }
+                        return fn.apply(item);
+                    }) {
+                        @Override
+                        protected void done() {
+                            try {
+                                result.complete(get());
+                            } catch (java.util.concurrent.ExecutionException e) {
+                                result.completeExceptionally(e.getCause());
+                            } catch (java.util.concurrent.CancellationException | InterruptedException e) {
+                                result.cancel(false);
+                            }
+                        }
+                    };
+                    result.whenComplete((r, e) -> {
+                        if (!task.isDone()) {
+                            task.cancel(true); // a timeout or a cancellation: interrupt (cooperative)
+                        }
+                    });
+                    pool.execute(task);
+                    return result;
+                }
 
-            @Override
-            public int defaultWindow() {
-                return 2 * n;
-            }
+                @Override
+                public int defaultWindow() {
+                    return 2 * n;
+                }
 
-            @Override
-            public void close() {
-                pool.shutdownNow();
-            }
-        };
+                @Override
+                public void close() {
+                    pool.shutdownNow();
+                }
+            };
+        }
     }
 
-    /** Each task runs in the caller, when the map needs its result. */
-    private static <T, R> MapRun.Backend<T, R> inline(Fn1<T, R, ?> fn) {
-        return new MapRun.Backend<>() {
-            @Override
-            public CompletableFuture<R> start(T item) {
-                try {
-                    return CompletableFuture.completedFuture(fn.apply(item));
-                } catch (Exception e) {
-                    return CompletableFuture.failedFuture(e);
+    /** Each task runs in the caller, when the map needs its result (window 1, no timeout). */
+    private static final class Inline implements MapBackend {
+        @Override
+        public String name() {
+            return "inline";
+        }
+
+        @Override
+        public <T, R> Runner<T, R> open(WorkerContext ctx, Fn1<T, R, ?> fn, MapOptions options) {
+            return new Runner<>() {
+                @Override
+                public CompletableFuture<R> start(T item) {
+                    try {
+                        return CompletableFuture.completedFuture(fn.apply(item));
+                    } catch (Exception e) {
+                        return CompletableFuture.failedFuture(e);
+                    }
                 }
-            }
 
-            @Override
-            public int defaultWindow() {
-                return 1;
-            }
+                @Override
+                public int defaultWindow() {
+                    return 1;
+                }
 
-            @Override
-            public void close() {
-                // nothing to release
-            }
-        };
+                @Override
+                public void close() {
+                    // nothing to release
+                }
+            };
+        }
     }
 }

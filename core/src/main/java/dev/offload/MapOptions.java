@@ -29,7 +29,7 @@ public final class MapOptions {
         COLLECT
     }
 
-    /** Where tasks run. */
+    /** The built-in places tasks run ({@link MapBackends} has custom ones, selected by name). */
     public enum Backend {
         /** Worker JVMs of the context (the default): killable, crash-isolated. */
         CHILD_JVM,
@@ -39,7 +39,12 @@ public final class MapOptions {
          */
         THREADS,
         /** The calling thread, one item at a time (concurrency 1), with the same error policy. */
-        INLINE
+        INLINE;
+
+        /** The registry name: {@code child-jvm}, {@code threads} or {@code inline}. */
+        public String backendName() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
     }
 
     /** Fail fast, ordered, concurrency from the limiter, child JVMs. */
@@ -52,7 +57,7 @@ public final class MapOptions {
     private final Errors errors;
     private final int maxFailures;
     private final boolean killOnCancel;
-    private final Backend backend;
+    private final String backend;
     private final MapProgress.Listener progress;
     private final Duration progressInterval;
 
@@ -105,7 +110,8 @@ public final class MapOptions {
         return killOnCancel;
     }
 
-    public Backend backend() {
+    /** The name of the backend tasks run on (see {@link MapBackends}). */
+    public String backendName() {
         return backend;
     }
 
@@ -128,7 +134,7 @@ public final class MapOptions {
         private Errors errors = Errors.FAIL_FAST;
         private int maxFailures;
         private boolean killOnCancel = true;
-        private Backend backend = Backend.CHILD_JVM;
+        private String backend = Backend.CHILD_JVM.backendName();
         private MapProgress.Listener progress;
         private Duration progressInterval = Duration.ofMillis(100);
 
@@ -190,7 +196,16 @@ public final class MapOptions {
         }
 
         public Builder backend(Backend backend) {
-            this.backend = Objects.requireNonNull(backend, "backend");
+            this.backend = Objects.requireNonNull(backend, "backend").backendName();
+            return this;
+        }
+
+        /** A backend by its registry name, built in or registered with {@link MapBackends#register}. */
+        public Builder backend(String name) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("backend name must not be blank, was \"" + name + "\"");
+            }
+            this.backend = name;
             return this;
         }
 

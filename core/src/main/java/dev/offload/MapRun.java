@@ -24,17 +24,6 @@ import java.util.concurrent.TimeoutException;
  * @param <E> element handed out: R, or {@code Outcome<T, R>}
  */
 final class MapRun<T, R, E> implements MapIterator<E> {
-    /** Where one task runs: returns a future that completes with its result; cancelling it cancels the task. */
-    interface Backend<T, R> extends AutoCloseable {
-        CompletableFuture<R> start(T item);
-
-        /** Items in flight by default (2 x concurrency). */
-        int defaultWindow();
-
-        @Override
-        void close();
-    }
-
     private static final class Entry<T, R> {
         final long index;
         final T input;
@@ -49,7 +38,7 @@ final class MapRun<T, R, E> implements MapIterator<E> {
 
     private final Iterator<? extends T> input;
     private final long total;
-    private final Backend<T, R> backend;
+    private final MapBackend.Runner<T, R> backend;
     private final MapOptions options;
     private final boolean outcomes;
     private final int window;
@@ -67,13 +56,13 @@ final class MapRun<T, R, E> implements MapIterator<E> {
     private E ready;
     private boolean hasReady;
 
-    MapRun(Iterator<? extends T> input, long total, Backend<T, R> backend, MapOptions options, boolean outcomes) {
+    MapRun(Iterator<? extends T> input, long total, MapBackend.Runner<T, R> backend, MapOptions options, boolean outcomes) {
         this.input = input;
         this.total = total;
         this.backend = backend;
         this.options = options;
         this.outcomes = outcomes;
-        this.window = options.backend() == MapOptions.Backend.INLINE ? 1
+        this.window = options.backendName().equals(MapOptions.Backend.INLINE.backendName()) ? 1
                 : options.window() > 0 ? options.window() : backend.defaultWindow();
     }
 
@@ -170,8 +159,8 @@ final class MapRun<T, R, E> implements MapIterator<E> {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             if (cause instanceof TimeoutException && options.taskTimeout() != null) {
                 TimeoutException t = new TimeoutException("item " + entry.index + " timed out after "
-                        + options.taskTimeout() + (options.backend() == MapOptions.Backend.CHILD_JVM
-                        ? "; its worker was killed" : "; its thread was interrupted"));
+                        + options.taskTimeout() + (options.backendName().equals("child-jvm")
+                        ? "; its worker was killed" : "; the task was cancelled"));
                 t.initCause(cause);
                 return t;
             }

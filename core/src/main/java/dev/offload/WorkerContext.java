@@ -205,12 +205,12 @@ public final class WorkerContext implements AutoCloseable {
      * @throws IllegalArgumentException if {@code fn} cannot run in a worker (before any input is read)
      */
     public <T, R> MapIterator<R> map(Fn1<T, R, ?> fn, Iterator<? extends T> input, MapOptions options) {
-        return new MapRun<T, R, R>(input, -1, MapBackends.create(core, fn, options), options, false);
+        return new MapRun<T, R, R>(input, -1, MapBackends.open(this, fn, options), options, false);
     }
 
     /** {@link #map(Fn1, Iterator, MapOptions)} over an iterable; a collection's size is reported as the total. */
     public <T, R> MapIterator<R> map(Fn1<T, R, ?> fn, Iterable<? extends T> input, MapOptions options) {
-        return new MapRun<T, R, R>(input.iterator(), MapRun.sizeOf(input), MapBackends.create(core, fn, options),
+        return new MapRun<T, R, R>(input.iterator(), MapRun.sizeOf(input), MapBackends.open(this, fn, options),
                 options, false);
     }
 
@@ -218,7 +218,7 @@ public final class WorkerContext implements AutoCloseable {
     public <T, R> MapIterator<R> map(Fn1<T, R, ?> fn, Stream<? extends T> input, MapOptions options) {
         java.util.Spliterator<? extends T> s = input.spliterator();
         long size = s.hasCharacteristics(java.util.Spliterator.SIZED) ? s.getExactSizeIfKnown() : -1;
-        return new MapRun<T, R, R>(java.util.Spliterators.iterator(s), size, MapBackends.create(core, fn, options),
+        return new MapRun<T, R, R>(java.util.Spliterators.iterator(s), size, MapBackends.open(this, fn, options),
                 options, false);
     }
 
@@ -245,13 +245,13 @@ public final class WorkerContext implements AutoCloseable {
     public <T, R> MapIterator<Outcome<T, R>> mapOutcomes(Fn1<T, R, ?> fn, Iterable<? extends T> input,
             MapOptions options) {
         return new MapRun<T, R, Outcome<T, R>>(input.iterator(), MapRun.sizeOf(input),
-                MapBackends.create(core, fn, options), options, true);
+                MapBackends.open(this, fn, options), options, true);
     }
 
     /** Like {@link #map(Fn1, Iterator, MapOptions)}, but every item gives an {@link Outcome}. */
     public <T, R> MapIterator<Outcome<T, R>> mapOutcomes(Fn1<T, R, ?> fn, Iterator<? extends T> input,
             MapOptions options) {
-        return new MapRun<T, R, Outcome<T, R>>(input, -1, MapBackends.create(core, fn, options), options, true);
+        return new MapRun<T, R, Outcome<T, R>>(input, -1, MapBackends.open(this, fn, options), options, true);
     }
 
     /**

@@ -24,7 +24,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -691,17 +690,6 @@ public final class ContextCore implements ProcessWorker.Listener {
     public boolean isClosed() {
         synchronized (lock) {
             return closing;
-        }
-    }
-
-    /** Pids of live workers, for tests and diagnostics. */
-    public List<Long> workerPids() {
-        synchronized (lock) {
-            List<Long> pids = new ArrayList<>();
-            for (Iterator<ProcessWorker> it = live.iterator(); it.hasNext();) {
-                pids.add(it.next().pid());
-            }
-            return pids;
         }
     }
 }

@@ -33,7 +33,6 @@ public final class JavaCodec implements Codec {
     private static final int BYTES = 6;
     private static final int SERIALIZED = 7;
 
-    private final String allowPattern;
     private final ObjectInputFilter userFilter;
 
     /** The worker's instance: the allow-list pattern comes from {@link #ALLOW_PROPERTY}. */
@@ -43,13 +42,7 @@ public final class JavaCodec implements Codec {
 
     /** @param allowPattern extra classes to allow, in {@link ObjectInputFilter.Config#createFilter} syntax */
     public JavaCodec(String allowPattern) {
-        this.allowPattern = allowPattern;
         this.userFilter = allowPattern.isBlank() ? null : ObjectInputFilter.Config.createFilter(allowPattern);
-    }
-
-    /** The extra allow-list pattern, for the worker's command line. */
-    public String allowPattern() {
-        return allowPattern;
     }
 
     @Override

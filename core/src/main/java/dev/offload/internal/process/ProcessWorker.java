@@ -192,10 +192,6 @@ public final class ProcessWorker {
         return exit;
     }
 
-    public boolean isAlive() {
-        return process.isAlive();
-    }
-
     private void readLoop() {
         ProtocolException protocolError = null;
         try {

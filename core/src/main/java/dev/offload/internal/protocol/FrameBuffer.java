@@ -42,16 +42,6 @@ public final class FrameBuffer extends OutputStream {
         end += len;
     }
 
-    /** Writes a big-endian int. */
-    public void writeInt(int v) throws FrameTooLargeException {
-        ensure(4);
-        buf[end] = (byte) (v >>> 24);
-        buf[end + 1] = (byte) (v >>> 16);
-        buf[end + 2] = (byte) (v >>> 8);
-        buf[end + 3] = (byte) v;
-        end += 4;
-    }
-
     private void ensure(int more) throws FrameTooLargeException {
         long needed = (long) end + more;
         if (needed - Protocol.HEADER_SIZE > maxPayload) {
@@ -76,11 +66,6 @@ public final class FrameBuffer extends OutputStream {
     /** The backing array: header space at 0, payload from {@link Protocol#HEADER_SIZE}. */
     byte[] array() {
         return buf;
-    }
-
-    /** A copy of the payload. */
-    public byte[] payload() {
-        return Arrays.copyOfRange(buf, Protocol.HEADER_SIZE, end);
     }
 
     @Override

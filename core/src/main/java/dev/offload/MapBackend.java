@@ -1,0 +1,45 @@
+package dev.offload;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A place where the tasks of a map run: the SPI for custom backends (a cluster, a GPU queue, a remote pool).
+ * Register one with {@link MapBackends#register(MapBackend)} or through {@link java.util.ServiceLoader} (a
+ * {@code META-INF/services/dev.offload.MapBackend} file), then select it with
+ * {@link MapOptions.Builder#backend(String)}. The built-in ones are named {@code child-jvm}, {@code threads} and
+ * {@code inline}.
+ *
+ * <pre>{@code
+ * MapBackends.register(new MyClusterBackend());            // name() = "cluster"
+ * ctx.mapAll(Fns::score, docs, MapOptions.builder().backend("cluster").build());
+ * }</pre>
+ *
+ * <p>Implementations must be thread-safe; a {@link Runner} serves one map and is used from one thread.
+ */
+public interface MapBackend {
+    /** The name options select it by: lower case, unique. */
+    String name();
+
+    /**
+     * Prepares one map run of {@code fn}.
+     *
+     * @param worker the context the map was started from (a backend may ignore it)
+     */
+    <T, R> Runner<T, R> open(WorkerContext worker, Fn1<T, R, ?> fn, MapOptions options);
+
+    /** One map run on this backend. */
+    interface Runner<T, R> extends AutoCloseable {
+        /**
+         * Starts one task. The future completes with its result or failure; the map cancels it to stop the task
+         * (and completes it exceptionally with a {@code TimeoutException} when the task runs past its timeout).
+         */
+        CompletableFuture<R> start(T item);
+
+        /** Items in flight when the options name no window; usually 2 x concurrency. */
+        int defaultWindow();
+
+        /** Releases what the run holds; called once, when the map ends or is closed. */
+        @Override
+        void close();
+    }
+}
