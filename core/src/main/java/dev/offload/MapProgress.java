@@ -30,6 +30,16 @@ public final class MapProgress {
         this.last = last;
     }
 
+    /**
+     * A snapshot, for map implementations outside this package (the Kotlin API, custom front ends).
+     *
+     * @param total the number of inputs, or -1 if unknown
+     */
+    public static MapProgress of(long total, long submitted, long completed, long failed, Duration elapsed,
+            boolean last) {
+        return new MapProgress(total, submitted, completed, failed, elapsed, last);
+    }
+
     /** Number of inputs, if known (collections and sized streams); empty for iterators and unsized streams. */
     public OptionalLong total() {
         return total < 0 ? OptionalLong.empty() : OptionalLong.of(total);

@@ -1,6 +1,7 @@
 package dev.offload.coroutines
 
 import dev.offload.MapOptions
+import dev.offload.MapProgress
 import dev.offload.Outcome
 import dev.offload.WorkerContext
 import dev.offload.coroutines.internal.mapEngine
@@ -30,6 +31,8 @@ import kotlinx.coroutines.flow.toList
  *
  * @param concurrency elements running at once; `null` for the limiter's capacity (one per processor).
  * @param window elements in flight at most, reorder buffer included; `null` for 2 x concurrency.
+ * @param progress gets throttled [MapProgress] snapshots and always a final one (no total for a flow); see
+ *   [dev.offload.coroutines.progress.TerminalProgressBar].
  */
 public inline fun <reified T, reified R> Flow<T>.mapInWorkers(
     noinline fn: (T) -> R,
@@ -42,9 +45,10 @@ public inline fun <reified T, reified R> Flow<T>.mapInWorkers(
     killOnCancel: Boolean = true,
     format: PayloadFormat? = null,
     context: WorkerContext? = null,
+    progress: MapProgress.Listener? = null,
 ): Flow<R> = mapEngine(
     this, fn, typeOf<T>(), typeOf<R>(), concurrency, ordered, window, taskTimeout, errors, maxFailures,
-    killOnCancel, format, context,
+    killOnCancel, format, context, progress,
 ).map { it.value() as R }
 
 /** Like [mapInWorkers], but every element gives an [Outcome] (value, or failure with index and input); nothing is thrown for an element. */
@@ -57,9 +61,10 @@ public inline fun <reified T, reified R> Flow<T>.mapInWorkersCatching(
     killOnCancel: Boolean = true,
     format: PayloadFormat? = null,
     context: WorkerContext? = null,
+    progress: MapProgress.Listener? = null,
 ): Flow<Outcome<T, R>> = mapEngine(
     this, fn, typeOf<T>(), typeOf<R>(), concurrency, ordered, window, taskTimeout, null, 0, killOnCancel, format,
-    context,
+    context, progress,
 ).map {
     @Suppress("UNCHECKED_CAST")
     it as Outcome<T, R>
@@ -77,9 +82,11 @@ public suspend inline fun <reified T, reified R> Iterable<T>.mapInWorkers(
     killOnCancel: Boolean = true,
     format: PayloadFormat? = null,
     context: WorkerContext? = null,
-): List<R> = asFlow().mapInWorkers(
-    fn, concurrency, ordered, window, taskTimeout, errors, maxFailures, killOnCancel, format, context,
-).toList()
+    progress: MapProgress.Listener? = null,
+): List<R> = mapEngine(
+    asFlow(), fn, typeOf<T>(), typeOf<R>(), concurrency, ordered, window, taskTimeout, errors, maxFailures,
+    killOnCancel, format, context, progress, (this as? Collection<*>)?.size?.toLong() ?: -1L,
+).map { it.value() as R }.toList()
 
 /** Processors - 1, at least 1: a concurrency that leaves a core for the caller. */
 public fun autoConcurrency(): Int = maxOf(1, Runtime.getRuntime().availableProcessors() - 1)

@@ -2,6 +2,7 @@ package dev.offload.examples.kotlin
 
 import dev.offload.coroutines.mapInWorkers
 import dev.offload.coroutines.mapInWorkersCatching
+import dev.offload.coroutines.progress.TerminalProgressBar
 import kotlinx.coroutines.flow.asFlow
 import kotlinx.coroutines.flow.flow
 import kotlinx.coroutines.flow.take
@@ -11,7 +12,8 @@ import kotlin.time.Duration.Companion.seconds
 
 /** Flows through worker JVMs: an ordered parallel map, an endless input cut short, per-item outcomes. */
 fun main() = runBlocking {
-    val fibs = (25..30).toList().mapInWorkers(::fib, concurrency = 2)
+    // In a terminal this draws a progress bar; elsewhere (CI, tests) it stays quiet.
+    val fibs = (25..30).toList().mapInWorkers(::fib, concurrency = 2, progress = TerminalProgressBar.create("fib"))
     println("fib(25..30) = $fibs")
 
     val endless = flow {
