@@ -175,12 +175,14 @@ class WorkerContextTest {
     }
 
     @Test
-    void statisticsCountIdleAndRunningWorkers() throws Exception {
+    void statisticsCountIdleAndRunningWorkers(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
         WorkerContext ctx = WorkerContext.open();
         assertEquals(new WorkerStatistics(0, 0), ctx.statistics());
-        CompletableFuture<Integer> slow = ctx.submit(Fns::sleepMillis, 60_000);
-        dev.offload.testing.Eventually.within(Duration.ofSeconds(10), "one running",
-                () -> ctx.statistics().runningWorkers() == 1);
+        java.nio.file.Path marker = dir.resolve("running");
+        CompletableFuture<Integer> slow = ctx.submit(Fns::touchThenSleep, marker.toString(), 60_000);
+        dev.offload.testing.Eventually.running(marker); // in its worker, not still starting one
+        assertEquals(1, ctx.statistics().runningWorkers());
         assertEquals(0, ctx.statistics().idleWorkers());
         ctx.runSync(Fns::square, 2);
         assertEquals(new WorkerStatistics(1, 1), ctx.statistics());

@@ -57,11 +57,25 @@ internal fun mapEngine(
     KotlinFunctions.of(fn, 1) // refuse lambdas and the like before any input is read
     val limiter = concurrency?.let { Limiter.create(it) }
     val width = window ?: (2 * (limiter ?: dev.offload.Offload.defaultLimiter()).capacity())
+    val runOne: suspend (Long, Any?) -> Outcome<Any?, Any?> = { i, item ->
+        try {
+            val value = callInWorker(fn, arrayOf(item), listOf(argType), resultType, killOnCancel, limiter, format,
+                context, taskTimeout)
+            Outcome.success(i, item, value)
+        } catch (e: TimeoutException) {
+            val t = TimeoutException("item $i timed out after $taskTimeout; its worker was killed")
+            t.initCause(e)
+            Outcome.failure(i, item, t)
+        } catch (e: kotlinx.coroutines.CancellationException) {
+            throw e
+        } catch (e: Throwable) {
+            Outcome.failure(i, item, e)
+        }
+    }
     return flow {
         val reporter = progress?.let { Reporter(it, total) }
         try {
-            runMap(reporter, source, width, fn, argType, resultType, limiter, ordered, taskTimeout, errors, maxFailures,
-                killOnCancel, format, context)
+            runMap(reporter, source, width, ordered, errors, maxFailures, runOne)
         } finally {
             reporter?.report(last = true)
         }
@@ -90,17 +104,10 @@ private suspend fun kotlinx.coroutines.flow.FlowCollector<Outcome<Any?, Any?>>.r
     reporter: Reporter?,
     source: Flow<*>,
     width: Int,
-    fn: Any,
-    argType: KType,
-    resultType: KType,
-    limiter: Limiter?,
     ordered: Boolean,
-    taskTimeout: Duration?,
     errors: MapOptions.Errors?,
     maxFailures: Int,
-    killOnCancel: Boolean,
-    format: PayloadFormat?,
-    context: WorkerContext?,
+    runOne: suspend (Long, Any?) -> Outcome<Any?, Any?>,
 ) {
     coroutineScope {
         val slots = Semaphore(width)
@@ -112,19 +119,7 @@ private suspend fun kotlinx.coroutines.flow.FlowCollector<Outcome<Any?, Any?>>.r
                 val i = index++
                 reporter?.submitted?.incrementAndGet()
                 launch {
-                    val outcome: Outcome<Any?, Any?> = try {
-                        val value = callInWorker(fn, arrayOf(item), listOf(argType), resultType, killOnCancel,
-                            limiter, format, context, taskTimeout)
-                        Outcome.success(i, item, value)
-                    } catch (e: TimeoutException) {
-                        val t = TimeoutException("item $i timed out after $taskTimeout; its worker was killed")
-                        t.initCause(e)
-                        Outcome.failure(i, item, t)
-                    } catch (e: kotlinx.coroutines.CancellationException) {
-                        throw e
-                    } catch (e: Throwable) {
-                        Outcome.failure(i, item, e)
-                    }
+                    val outcome = runOne(i, item)
                     done.send(Done.Item(outcome))
                 }
             }
