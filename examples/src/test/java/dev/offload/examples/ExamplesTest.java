@@ -150,6 +150,15 @@ class ExamplesTest {
     }
 
     @Test
+    void quickTimingsHarnessRuns() throws Exception {
+        String out = run(args -> dev.offload.examples.bench.QuickTimings.main(new String[] {"2", "200"}));
+        assertTrue(out.contains("cold start to first result: median"), out);
+        assertTrue(out.contains("warm round trip fib(1): median"), out);
+        String first = run(args -> dev.offload.examples.bench.FirstInvocation.main(new String[] {"reflect"}));
+        assertTrue(first.contains("reflect: first invocation"), first);
+    }
+
+    @Test
     void demo() throws Exception {
         String out = run(Demo::main);
         assertTrue(out.contains("== 4. Print just works"), out);
