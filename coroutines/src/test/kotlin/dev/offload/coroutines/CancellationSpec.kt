@@ -70,7 +70,7 @@ class CancellationSpec : FunSpec({
             val calls = (0 until 10).map { i ->
                 async { if (i == 3) runSync(::spinForever).toLong() else runSync(::sleepThenReturn, 200L + i) }
             }
-            delay(100)
+            delay(100) // any moment will do: queued, starting or running, the other nine must be right
             calls[3].cancel()
             val results = calls.filterIndexed { i, _ -> i != 3 }.awaitAll()
             results shouldBe (0 until 10).filter { it != 3 }.map { 200L + it }
@@ -95,10 +95,9 @@ class CancellationSpec : FunSpec({
         val one = dev.offload.Limiter.create(1)
         coroutineScope {
             val holder = async { runSync(::sleepThenReturn, 1_000L, limiter = one) }
-            delay(200)
+            withTimeout(10.seconds) { while (one.inUse() != 1) delay(10) }
             val waiting = async { runSync(::fib, 5, limiter = one) }
-            delay(100)
-            one.waiting() shouldBe 1
+            withTimeout(10.seconds) { while (one.waiting() != 1) delay(10) }
             waiting.cancelAndJoin()
             one.waiting() shouldBe 0
             holder.cancelAndJoin()
