@@ -35,7 +35,22 @@ public final class Eventually {
                 () -> java.nio.file.Files.exists(marker));
     }
 
+    /**
+     * Whether the process has ended. A zombie counts as ended: an orphaned worker is reparented to PID 1, and in
+     * some containers PID 1 never reaps, so a dead worker stays a zombie that {@code ProcessHandle} calls alive.
+     */
     public static boolean gone(long pid) {
-        return ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
+        return ProcessHandle.of(pid).map(p -> !p.isAlive() || zombie(pid)).orElse(true);
+    }
+
+    /** State 'Z' in /proc/PID/stat (Linux); false where that cannot be read. */
+    public static boolean zombie(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            int close = stat.lastIndexOf(')');
+            return close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) == 'Z';
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
+        }
     }
 }

@@ -28,7 +28,8 @@ public final class NoWorkerLeft implements AfterEachCallback {
     /** Live worker processes started (directly or not) by this JVM. */
     public static List<ProcessHandle> liveWorkers() {
         return ProcessHandle.current().descendants()
-                .filter(p -> p.isAlive() && p.info().commandLine().map(c -> c.contains(WORKER_MAIN)).orElse(false))
+                .filter(p -> !Eventually.gone(p.pid()) && p.info().commandLine().map(c -> c.contains(WORKER_MAIN))
+                        .orElse(false))
                 .collect(Collectors.toList());
     }
 
@@ -38,7 +39,7 @@ public final class NoWorkerLeft implements AfterEachCallback {
         List<ProcessHandle> left;
         for (;;) {
             left = liveWorkers();
-            WATCHED.removeIf(pid -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+            WATCHED.removeIf(Eventually::gone);
             if ((left.isEmpty() && WATCHED.isEmpty()) || System.nanoTime() > deadline) {
                 break;
             }

@@ -12,7 +12,7 @@ public object WorkerLeaks {
     /** Pids of the live worker processes started by this JVM (directly or through other processes). */
     @JvmStatic
     public fun liveWorkerPids(): Set<Long> = ProcessHandle.current().descendants()
-        .filter { it.isAlive && it.info().commandLine().map { c -> c.contains(WORKER_MAIN) }.orElse(false) }
+        .filter { it.isAlive && !zombie(it.pid()) && it.info().commandLine().map { c -> c.contains(WORKER_MAIN) }.orElse(false) }
         .map { it.pid() }
         .toList()
         .toSet()
@@ -35,4 +35,13 @@ public object WorkerLeaks {
     }
 
     private const val POLL_MILLIS = 20L
+
+    /** A zombie has exited (it only waits for its parent to reap it); ProcessHandle still calls it alive. */
+    private fun zombie(pid: Long): Boolean = try {
+        val stat = java.io.File("/proc/$pid/stat").readText()
+        val close = stat.lastIndexOf(')')
+        close > 0 && close + 2 < stat.length && stat[close + 2] == 'Z'
+    } catch (e: java.io.IOException) {
+        false
+    }
 }
