@@ -27,6 +27,17 @@ public interface MapBackend {
      */
     <T, R> Runner<T, R> open(WorkerContext worker, Fn1<T, R, ?> fn, MapOptions options);
 
+    /**
+     * Prepares one map run of a {@link StatefulTask}: a fixed number of slots, each with its own state, one item at
+     * a time per slot. Backends that cannot keep state per slot leave this default, which refuses.
+     *
+     * @throws UnsupportedOperationException if this backend does not run stateful tasks
+     */
+    default <A, S, T, R> Runner<T, R> openStateful(WorkerContext worker, StatefulTask<A, S, T, R> task,
+            MapOptions options) {
+        throw new UnsupportedOperationException("map backend \"" + name() + "\" does not run stateful tasks");
+    }
+
     /** One map run on this backend. */
     interface Runner<T, R> extends AutoCloseable {
         /**

@@ -1,6 +1,10 @@
 package dev.offload;
 
+import dev.offload.internal.CallFuture;
+import dev.offload.internal.ContextCore;
 import dev.offload.internal.Defaults;
+import dev.offload.internal.Functions;
+import dev.offload.internal.protocol.FunctionId;
 import dev.offload.internal.Secrets;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +16,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The registry of {@link MapBackend}s: the built-in {@code child-jvm} (worker JVMs), {@code threads} (this JVM) and
@@ -76,6 +82,32 @@ public final class MapBackends {
         }
     }
 
+    /** {@link #open} for a stateful task. */
+    static <A, S, T, R> MapBackend.Runner<T, R> openStateful(WorkerContext ctx, StatefulTask<A, S, T, R> task,
+            MapOptions options) {
+        MapBackend backend = named(options.backendName());
+        try {
+            return backend.openStateful(ctx, task, options);
+        } catch (UnsupportedOperationException e) {
+            throw new IllegalArgumentException("map backend \"" + backend.name() + "\" does not run stateful tasks;"
+                    + " use child-jvm, threads or inline, or implement MapBackend.openStateful", e);
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("map backend \"" + backend.name() + "\" failed to start: " + e, e);
+        }
+    }
+
+    private static final AtomicLong MAP_KEYS = new AtomicLong();
+
+    private static ThreadFactory daemonThreads() {
+        return r -> {
+            Thread t = new Thread(r, "offload-map-" + THREAD_IDS.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
     private static void loadServices() {
         if (loaded) {
             return;
@@ -127,6 +159,44 @@ public final class MapBackends {
                 }
             };
         }
+
+        /** Each slot is a lease: a worker pinned to it for the map, holding the slot's state. */
+        @Override
+        public <A, S, T, R> Runner<T, R> openStateful(WorkerContext ctx, StatefulTask<A, S, T, R> task,
+                MapOptions options) {
+            ContextCore core = Secrets.core(ctx);
+            int n = task.slots(options, Defaults.limiter().capacity());
+            Limiter limiter = options.concurrency() > 0 || task.slotArguments() != null ? Limiter.create(n)
+                    : Defaults.limiter();
+            CallOptions call = CallOptions.builder().limiter(limiter).killOnCancel(options.killOnCancel()).build();
+            FunctionId init = Functions.of(task.init());
+            FunctionId apply = Functions.of(task.apply());
+            FunctionId close = task.close() == null ? null : Functions.of(task.close());
+            ClassLoader loader = task.apply().getClass().getClassLoader();
+            long key = MAP_KEYS.incrementAndGet();
+            List<SlotScheduler.Slot<T, R>> slots = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                ContextCore.Lease lease = new ContextCore.Lease(i);
+                A argument = task.slotArgument(i);
+                slots.add(new SlotScheduler.Slot<>() {
+                    @Override
+                    @SuppressWarnings("unchecked")
+                    public SlotScheduler.Running<R> run(T item) {
+                        // Delivered off the reader thread: completing it starts the slot's next item.
+                        CallFuture<Object> f = core.submitSlot(lease, key, init, task.initTakesArgument(), apply,
+                                close, loader, argument, item, call, false);
+                        return new SlotScheduler.Running<>((CompletableFuture<R>) (CompletableFuture<?>) f,
+                                f.started(), f.settled());
+                    }
+
+                    @Override
+                    public CompletableFuture<Void> close() {
+                        return core.release(lease, key, apply);
+                    }
+                });
+            }
+            return new SlotScheduler<>(slots, options.taskTimeout(), core.config().gracePeriod());
+        }
     }
 
     /** Each task runs on one of {@code concurrency} threads of this JVM; cancelling interrupts it. */
@@ -139,11 +209,7 @@ public final class MapBackends {
         @Override
         public <T, R> Runner<T, R> open(WorkerContext ctx, Fn1<T, R, ?> fn, MapOptions options) {
             int n = options.concurrency() > 0 ? options.concurrency() : Defaults.limiter().capacity();
-            ExecutorService pool = Executors.newFixedThreadPool(n, r -> {
-                Thread t = new Thread(r, "offload-map-" + THREAD_IDS.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
+            ExecutorService pool = Executors.newFixedThreadPool(n, daemonThreads());
             return new Runner<>() {
                 @Override
                 public CompletableFuture<R> start(T item) {
@@ -185,6 +251,83 @@ public final class MapBackends {
                 }
             };
         }
+
+        /** Each slot is one thread holding its own state; a timeout or cancellation interrupts it. */
+        @Override
+        public <A, S, T, R> Runner<T, R> openStateful(WorkerContext ctx, StatefulTask<A, S, T, R> task,
+                MapOptions options) {
+            int n = task.slots(options, Defaults.limiter().capacity());
+            List<SlotScheduler.Slot<T, R>> slots = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                slots.add(new ThreadSlot<>(task, i, Executors.newSingleThreadExecutor(daemonThreads())));
+            }
+            return new SlotScheduler<>(slots, options.taskTimeout(), Secrets.core(ctx).config().gracePeriod());
+        }
+    }
+
+    /** A slot of the threads backend: its thread creates, uses and closes the state. */
+    private static final class ThreadSlot<A, S, T, R> implements SlotScheduler.Slot<T, R> {
+        private final StatefulTask<A, S, T, R> task;
+        private final int slot;
+        private final ExecutorService thread;
+        /** Touched only by the slot's thread. */
+        private S state;
+        private boolean hasState;
+
+        ThreadSlot(StatefulTask<A, S, T, R> task, int slot, ExecutorService thread) {
+            this.task = task;
+            this.slot = slot;
+            this.thread = thread;
+        }
+
+        @Override
+        public SlotScheduler.Running<R> run(T item) {
+            CompletableFuture<Void> started = new CompletableFuture<>();
+            CompletableFuture<Void> settled = new CompletableFuture<>();
+            CompletableFuture<R> result = new CompletableFuture<>();
+            FutureTask<R> work = new FutureTask<>(() -> {
+                started.complete(null);
+                if (!hasState) {
+                    state = task.init(slot);
+                    hasState = true;
+                }
+                return task.apply().apply(state, item);
+            });
+            result.whenComplete((r, e) -> work.cancel(true)); // a timeout or a cancellation: interrupt
+            thread.execute(() -> {
+                try {
+                    work.run();
+                    result.complete(work.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    result.completeExceptionally(e.getCause());
+                } catch (java.util.concurrent.CancellationException | InterruptedException e) {
+                    result.cancel(false);
+                } finally {
+                    settled.complete(null);
+                }
+            });
+            return new SlotScheduler.Running<>(result, started, settled);
+        }
+
+        @Override
+        public CompletableFuture<Void> close() {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            thread.execute(() -> {
+                try {
+                    if (hasState && task.close() != null) {
+                        task.close().close(state);
+                    }
+                    done.complete(null);
+                } catch (Throwable t) {
+                    done.completeExceptionally(t);
+                } finally {
+                    state = null;
+                    hasState = false;
+                }
+            });
+            thread.shutdown();
+            return done;
+        }
     }
 
     /** Each task runs in the caller, when the map needs its result (window 1, no timeout). */
@@ -216,6 +359,48 @@ public final class MapBackends {
                     // nothing to release
                 }
             };
+        }
+
+        /** One slot, the caller, holding the state for the whole map. */
+        @Override
+        public <A, S, T, R> Runner<T, R> openStateful(WorkerContext ctx, StatefulTask<A, S, T, R> task,
+                MapOptions options) {
+            SlotScheduler.Slot<T, R> slot = new SlotScheduler.Slot<>() {
+                private S state;
+                private boolean hasState;
+
+                @Override
+                public SlotScheduler.Running<R> run(T item) {
+                    CompletableFuture<R> result;
+                    try {
+                        if (!hasState) {
+                            state = task.init(0);
+                            hasState = true;
+                        }
+                        result = CompletableFuture.completedFuture(task.apply().apply(state, item));
+                    } catch (Exception e) {
+                        result = CompletableFuture.failedFuture(e);
+                    }
+                    CompletableFuture<Void> done = CompletableFuture.completedFuture(null);
+                    return new SlotScheduler.Running<>(result, done, done);
+                }
+
+                @Override
+                public CompletableFuture<Void> close() {
+                    try {
+                        if (hasState && task.close() != null) {
+                            task.close().close(state);
+                        }
+                        return CompletableFuture.completedFuture(null);
+                    } catch (Exception e) {
+                        return CompletableFuture.failedFuture(e);
+                    } finally {
+                        state = null;
+                        hasState = false;
+                    }
+                }
+            };
+            return new SlotScheduler<>(List.of(slot), null, Secrets.core(ctx).config().gracePeriod());
         }
     }
 }

@@ -255,6 +255,53 @@ public final class WorkerContext implements AutoCloseable {
     }
 
     /**
+     * Maps with a {@link StatefulTask}: each slot's worker creates its state once ({@code init}), applies every item
+     * it gets to that state, and closes it when the map ends. Otherwise like {@link #map(Fn1, Iterator, MapOptions)}
+     * (window, order, errors, timeouts, backends). What the task's {@code close} throws is thrown when the map ends.
+     *
+     * <pre>{@code
+     * var task = StatefulTask.of(Models::load, Models::predict, List.of("cuda:0", "cuda:1")).onClose(Model::close);
+     * try (MapIterator<Label> labels = ctx.map(task, images.iterator(), MapOptions.DEFAULT)) { ... }
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if a function cannot run in a worker, or the options' concurrency disagrees
+     *     with the task's slot arguments (before any input is read)
+     */
+    public <T, R> MapIterator<R> map(StatefulTask<?, ?, T, R> task, Iterator<? extends T> input, MapOptions options) {
+        return new MapRun<T, R, R>(input, -1, MapBackends.openStateful(this, task, options), options, false);
+    }
+
+    /** {@link #map(StatefulTask, Iterator, MapOptions)} over an iterable (a collection's size is the total). */
+    public <T, R> MapIterator<R> map(StatefulTask<?, ?, T, R> task, Iterable<? extends T> input, MapOptions options) {
+        return new MapRun<T, R, R>(input.iterator(), MapRun.sizeOf(input), MapBackends.openStateful(this, task,
+                options), options, false);
+    }
+
+    /** {@link #map(StatefulTask, Iterator, MapOptions)} over a stream, read lazily. */
+    public <T, R> MapIterator<R> map(StatefulTask<?, ?, T, R> task, Stream<? extends T> input, MapOptions options) {
+        java.util.Spliterator<? extends T> s = input.spliterator();
+        long size = s.hasCharacteristics(java.util.Spliterator.SIZED) ? s.getExactSizeIfKnown() : -1;
+        return new MapRun<T, R, R>(java.util.Spliterators.iterator(s), size, MapBackends.openStateful(this, task,
+                options), options, false);
+    }
+
+    /** {@link #map(StatefulTask, Iterable, MapOptions)} collected into a list. */
+    public <T, R> List<R> mapAll(StatefulTask<?, ?, T, R> task, Iterable<? extends T> input, MapOptions options) {
+        List<R> out = new ArrayList<>();
+        try (MapIterator<R> it = map(task, input, options)) {
+            it.forEachRemaining(out::add);
+        }
+        return out;
+    }
+
+    /** Like {@link #map(StatefulTask, Iterable, MapOptions)}, but every item gives an {@link Outcome}. */
+    public <T, R> MapIterator<Outcome<T, R>> mapOutcomes(StatefulTask<?, ?, T, R> task, Iterable<? extends T> input,
+            MapOptions options) {
+        return new MapRun<T, R, Outcome<T, R>>(input.iterator(), MapRun.sizeOf(input),
+                MapBackends.openStateful(this, task, options), options, true);
+    }
+
+    /**
      * Starts workers until at least {@code workers} are idle, and waits for them, so the next calls skip the
      * JVM start-up.
      *

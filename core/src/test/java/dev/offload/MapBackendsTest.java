@@ -74,6 +74,17 @@ class MapBackendsTest {
     }
 
     @Test
+    void aBackendWithoutStatefulSupportRefusesStatefulTasksClearly() {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ctx.map(
+                    StatefulTask.of(SlotFns::openNoArgument, SlotFns::apply), List.of(1),
+                    MapOptions.builder().backend("doubling").build()));
+            assertEquals("map backend \"doubling\" does not run stateful tasks; use child-jvm, threads or inline, or"
+                    + " implement MapBackend.openStateful", e.getMessage());
+        }
+    }
+
+    @Test
     void unknownAndFailingBackendsFailClearly() {
         try (WorkerContext ctx = WorkerContext.open()) {
             IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,

@@ -11,6 +11,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /** One call's state. Mutable fields are guarded by the owning {@link ContextCore}'s lock. */
 final class Call {
     final long id;
+    /** The request's frame type: CALL, SLOT_CALL or SLOT_RELEASE. */
+    final byte type;
     final FunctionId fn;
     final FrameBuffer request;
     final Codec codec;
@@ -24,6 +26,8 @@ final class Call {
     private final AtomicBoolean permitReleased = new AtomicBoolean();
 
     final boolean inlineDelivery;
+    /** The slot this call must run in (a stateful map), or null for any worker. */
+    final ContextCore.Lease lease;
     volatile CompletableFuture<Void> permit;
     /** The worker running this call, while it runs. */
     ProcessWorker worker;
@@ -34,10 +38,12 @@ final class Call {
     /** We complete the future ourselves from here on (so its completion is not an abandonment). */
     volatile boolean delivering;
 
-    Call(long id, FunctionId fn, FrameBuffer request, Codec codec, boolean killOnCancel, Limiter limiter,
-            ClassLoader loader, boolean inlineDelivery) {
+    Call(long id, byte type, FunctionId fn, FrameBuffer request, Codec codec, boolean killOnCancel, Limiter limiter,
+            ClassLoader loader, boolean inlineDelivery, ContextCore.Lease lease) {
         this.inlineDelivery = inlineDelivery;
+        this.lease = lease;
         this.id = id;
+        this.type = type;
         this.fn = fn;
         this.request = request;
         this.codec = codec;

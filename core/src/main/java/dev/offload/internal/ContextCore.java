@@ -69,6 +69,8 @@ public final class ContextCore implements ProcessWorker.Listener {
     private int starting;
     private boolean closing;
     private CompletableFuture<Void> closed;
+    /** Workers pinned to a slot of a stateful map: never cached while pinned. */
+    private final Map<ProcessWorker, Lease> leased = new HashMap<>();
     private final Set<ProcessWorker> forcedKills = new HashSet<>();
     private final List<WorkerExit> closeFailures = new ArrayList<>();
 
@@ -79,6 +81,26 @@ public final class ContextCore implements ProcessWorker.Listener {
         Idle(ProcessWorker worker, long since) {
             this.worker = worker;
             this.since = since;
+        }
+    }
+
+    /**
+     * One slot of a stateful map: every call submitted with it runs in the same worker, which holds the slot's state
+     * and stays out of the cache until {@link #release}. If that worker dies, the next call starts a replacement
+     * (whose state is created again). One call at a time per lease.
+     */
+    public static final class Lease {
+        final int slot;
+        /** The pinned worker, or null before the first call and after it died. Guarded by the core's lock. */
+        ProcessWorker worker;
+        boolean released;
+
+        public Lease(int slot) {
+            this.slot = slot;
+        }
+
+        public int slot() {
+            return slot;
         }
     }
 
@@ -141,11 +163,112 @@ public final class ContextCore implements ProcessWorker.Listener {
      */
     public CallFuture<Object> submit(FunctionId id, ClassLoader loader, Object[] args, CallOptions options,
             boolean inlineDelivery) {
-        Codec codec = options.codec() != null ? options.codec() : javaCodec;
-        FrameBuffer request = encodeCall(id, codec, args);
+        Codec codec = codecOf(options);
+        return submitRequest(Protocol.CALL, id, encodeCall(id, codec, args), codec, loader, options, inlineDelivery,
+                null);
+    }
+
+    /**
+     * Submits one item of a stateful map, to run in the lease's worker: the worker creates the slot's state with
+     * {@code init(slot[, slotArgument])} on first use (again in a replacement worker), then returns
+     * {@code apply(state, item)}. The state is closed by {@link #release}, or when the worker exits cleanly.
+     *
+     * @param mapKey identifies the map's state in the worker
+     * @param close may be null
+     */
+    public CallFuture<Object> submitSlot(Lease lease, long mapKey, FunctionId init, boolean initTakesArgument,
+            FunctionId apply, FunctionId close, ClassLoader loader, Object slotArgument, Object item,
+            CallOptions options, boolean inlineDelivery) {
+        Codec codec = codecOf(options);
+        FrameBuffer b = new FrameBuffer(config.maxFrameSize());
+        try {
+            DataOutputStream out = new DataOutputStream(b);
+            out.writeLong(mapKey);
+            out.writeInt(lease.slot);
+            init.writeTo(out);
+            out.writeBoolean(initTakesArgument);
+            apply.writeTo(out);
+            writeOptionalId(out, close);
+            Wire.writeString(out, codec.workerClassName());
+            out.flush();
+            codec.writeArguments(initTakesArgument ? new Object[] {slotArgument, item} : new Object[] {item}, b);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot encode " + (initTakesArgument ? "the slot argument or " : "")
+                    + "the item for " + apply + " with " + codecName(codec) + ": " + e.getMessage(), e);
+        }
+        return submitRequest(Protocol.SLOT_CALL, apply, b, codec, loader, options, inlineDelivery, lease);
+    }
+
+    /**
+     * Ends a lease: closes the map's state in its worker (if the worker is idle and alive; a running one is left to
+     * finish or be killed), then returns the worker to the cache. A close that runs past the grace period kills the
+     * worker. The future completes when done, exceptionally with what close threw.
+     */
+    public CompletableFuture<Void> release(Lease lease, long mapKey, FunctionId apply) {
+        ProcessWorker w;
+        synchronized (lock) {
+            w = lease.worker;
+            if (w == null || lease.released || closing || !live.contains(w) || doomed.contains(w)
+                    || busy.containsKey(w)) {
+                lease.released = true;
+                return CompletableFuture.completedFuture(null);
+            }
+        }
+        FrameBuffer b = new FrameBuffer(config.maxFrameSize());
+        try {
+            DataOutputStream out = new DataOutputStream(b);
+            out.writeLong(mapKey);
+            Wire.writeString(out, javaCodec.workerClassName());
+            out.flush();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        CallOptions options = CallOptions.builder().limiter(Limiter.create(1)).killOnCancel(true).build();
+        CallFuture<Object> f;
+        try {
+            f = submitRequest(Protocol.SLOT_RELEASE, apply, b, javaCodec,
+                    ClassLoader.getSystemClassLoader(), options, true, lease);
+        } catch (IllegalStateException closed) {
+            return CompletableFuture.completedFuture(null); // the context closed: EOF closes the state
+        }
+        f.orTimeout(config.gracePeriod().toNanos(), TimeUnit.NANOSECONDS); // timing out kills the worker
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        f.settled().whenComplete((v, e) -> {
+            synchronized (lock) {
+                lease.released = true;
+                if (lease.worker == w) {
+                    lease.worker = null;
+                    leased.remove(w);
+                    if (!closing && !busy.containsKey(w)) {
+                        pushIdle(w); // ignored if it died or was doomed meanwhile
+                    } else if (closing) {
+                        w.closeInput();
+                    }
+                }
+            }
+            f.whenComplete((r, t) -> {
+                if (t == null) {
+                    done.complete(null);
+                } else {
+                    done.completeExceptionally(t instanceof java.util.concurrent.TimeoutException
+                            ? new IllegalStateException("closing the state of slot " + lease.slot + " took longer"
+                                    + " than the grace period (" + config.gracePeriod() + "); its worker was killed", t)
+                            : t);
+                }
+            });
+        });
+        return done;
+    }
+
+    private Codec codecOf(CallOptions options) {
+        return options.codec() != null ? options.codec() : javaCodec;
+    }
+
+    private CallFuture<Object> submitRequest(byte type, FunctionId id, FrameBuffer request, Codec codec,
+            ClassLoader loader, CallOptions options, boolean inlineDelivery, Lease lease) {
         Limiter limiter = options.limiter() != null ? options.limiter() : Defaults.limiter();
-        Call call = new Call(CALL_IDS.incrementAndGet(), id, request, codec, options.killOnCancel(), limiter, loader,
-                inlineDelivery);
+        Call call = new Call(CALL_IDS.incrementAndGet(), type, id, request, codec, options.killOnCancel(), limiter,
+                loader, inlineDelivery, lease);
         synchronized (lock) {
             if (closing) {
                 throw new IllegalStateException("worker context is closed; cannot run " + id);
@@ -193,6 +316,7 @@ public final class ContextCore implements ProcessWorker.Listener {
     private void dispatch(Call call) {
         ProcessWorker w;
         boolean give = false;
+        boolean conflict = false;
         synchronized (lock) {
             boolean mine = queued.remove(call);
             if (!mine || call.future.isDone() || closing) {
@@ -200,9 +324,23 @@ public final class ContextCore implements ProcessWorker.Listener {
                 w = null;
             } else {
                 running++;
-                Idle i = idle.pollFirst();
-                w = i == null ? null : i.worker;
-                if (w != null) {
+                if (call.lease != null) {
+                    w = call.lease.worker; // pinned; null: start one (the first, or a replacement)
+                    if (w != null && (doomed.contains(w) || !live.contains(w))) {
+                        w = null; // being killed (its call was cancelled): a replacement takes the slot
+                    }
+                    if (w != null && busy.containsKey(w)) {
+                        conflict = true; // a front-end bug: one call at a time per slot
+                    }
+                } else {
+                    Idle i = idle.pollFirst();
+                    w = i == null ? null : i.worker;
+                }
+                if (conflict) {
+                    running--;
+                    give = true;
+                    w = null;
+                } else if (w != null) {
                     busy.put(w, call);
                     call.worker = w;
                 } else {
@@ -213,7 +351,9 @@ public final class ContextCore implements ProcessWorker.Listener {
         if (give) { // never release a permit under our lock: it may dispatch another context's call
             call.releasePermit();
             if (!call.future.isDone()) {
-                call.fail(new IllegalStateException("worker context closed before " + call.fn + " started"));
+                call.fail(new IllegalStateException(conflict ? "slot " + call.lease.slot + " is already running a"
+                        + " call; a stateful map sends one item at a time per slot"
+                        : "worker context closed before " + call.fn + " started"));
             }
             call.settled.complete(null);
         } else if (w == null) {
@@ -262,6 +402,10 @@ public final class ContextCore implements ProcessWorker.Listener {
             } else {
                 busy.put(w, call);
                 call.worker = w;
+                if (call.lease != null && !call.lease.released) {
+                    call.lease.worker = w;
+                    leased.put(w, call.lease);
+                }
             }
         }
         if (died) {
@@ -284,7 +428,7 @@ public final class ContextCore implements ProcessWorker.Listener {
 
     private void send(Call call, ProcessWorker w) {
         try {
-            w.send(call.id, call.request);
+            w.send(call.type, call.id, call.request);
             call.started.complete(null);
         } catch (IOException e) {
             // The worker died before it had the whole request, so it did not run it; onExit retries once.
@@ -321,9 +465,13 @@ public final class ContextCore implements ProcessWorker.Listener {
     }
 
     private static void writeOptionalFunction(DataOutputStream out, Object fn) throws IOException {
-        out.writeBoolean(fn != null);
-        if (fn != null) {
-            Functions.of(fn).writeTo(out);
+        writeOptionalId(out, fn == null ? null : Functions.of(fn));
+    }
+
+    private static void writeOptionalId(DataOutputStream out, FunctionId id) throws IOException {
+        out.writeBoolean(id != null);
+        if (id != null) {
+            id.writeTo(out);
         }
     }
 
@@ -375,12 +523,21 @@ public final class ContextCore implements ProcessWorker.Listener {
                 busy.remove(w);
                 call.worker = null;
                 running--;
+                Lease lease = leased.get(w);
+                if (retiring && lease != null) {
+                    leased.remove(w);
+                    lease.worker = null; // the slot's next call starts a replacement
+                }
                 if (!retiring) {
                     if (closing) {
                         closeIt = true;
-                    } else {
+                    } else if (lease == null) {
                         pushIdle(w);
-                    }
+                    } else if (lease.released) {
+                        leased.remove(w); // the map ended while this item ran: EOF closes its state
+                        lease.worker = null;
+                        closeIt = true;
+                    } // else it stays pinned to its slot
                 }
             }
         }
@@ -439,6 +596,10 @@ public final class ContextCore implements ProcessWorker.Listener {
         synchronized (lock) {
             live.remove(w);
             doomed.remove(w);
+            Lease lease = leased.remove(w);
+            if (lease != null && lease.worker == w) {
+                lease.worker = null;
+            }
             wasIdle = idle.removeIf(i -> i.worker == w);
             forced = forcedKills.contains(w);
             call = busy.remove(w);
@@ -591,6 +752,14 @@ public final class ContextCore implements ProcessWorker.Listener {
                     eof.add(i.worker);
                 }
                 idle.clear();
+                for (Map.Entry<ProcessWorker, Lease> e : leased.entrySet()) {
+                    e.getValue().released = true;
+                    e.getValue().worker = null;
+                    if (!busy.containsKey(e.getKey())) {
+                        eof.add(e.getKey()); // a pinned worker between items: EOF closes its state
+                    }
+                }
+                leased.clear();
                 waiting = new ArrayList<>(queued);
                 queued.clear();
             }

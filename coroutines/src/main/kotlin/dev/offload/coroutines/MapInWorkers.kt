@@ -33,6 +33,9 @@ import kotlinx.coroutines.flow.toList
  * @param window elements in flight at most, reorder buffer included; `null` for 2 x concurrency.
  * @param progress gets throttled [MapProgress] snapshots and always a final one (no total for a flow); see
  *   [dev.offload.coroutines.progress.TerminalProgressBar].
+ * @param backend where elements run: worker JVMs (default), threads of this JVM (for IO-bound work and debugging;
+ *   timeouts and cancellation interrupt, nothing is killed) or inline in the collector (one at a time, no timeout).
+ *   Custom backends of [dev.offload.MapBackends] are for the Java API.
  */
 public inline fun <reified T, reified R> Flow<T>.mapInWorkers(
     noinline fn: (T) -> R,
@@ -46,9 +49,10 @@ public inline fun <reified T, reified R> Flow<T>.mapInWorkers(
     format: PayloadFormat? = null,
     context: WorkerContext? = null,
     progress: MapProgress.Listener? = null,
+    backend: MapOptions.Backend = MapOptions.Backend.CHILD_JVM,
 ): Flow<R> = mapEngine(
     this, fn, typeOf<T>(), typeOf<R>(), concurrency, ordered, window, taskTimeout, errors, maxFailures,
-    killOnCancel, format, context, progress,
+    killOnCancel, format, context, progress, backend = backend,
 ).map { it.value() as R }
 
 /** Like [mapInWorkers], but every element gives an [Outcome] (value, or failure with index and input); nothing is thrown for an element. */
@@ -62,9 +66,10 @@ public inline fun <reified T, reified R> Flow<T>.mapInWorkersCatching(
     format: PayloadFormat? = null,
     context: WorkerContext? = null,
     progress: MapProgress.Listener? = null,
+    backend: MapOptions.Backend = MapOptions.Backend.CHILD_JVM,
 ): Flow<Outcome<T, R>> = mapEngine(
     this, fn, typeOf<T>(), typeOf<R>(), concurrency, ordered, window, taskTimeout, null, 0, killOnCancel, format,
-    context, progress,
+    context, progress, backend = backend,
 ).map {
     @Suppress("UNCHECKED_CAST")
     it as Outcome<T, R>
@@ -83,10 +88,79 @@ public suspend inline fun <reified T, reified R> Iterable<T>.mapInWorkers(
     format: PayloadFormat? = null,
     context: WorkerContext? = null,
     progress: MapProgress.Listener? = null,
+    backend: MapOptions.Backend = MapOptions.Backend.CHILD_JVM,
 ): List<R> = mapEngine(
     asFlow(), fn, typeOf<T>(), typeOf<R>(), concurrency, ordered, window, taskTimeout, errors, maxFailures,
-    killOnCancel, format, context, progress, (this as? Collection<*>)?.size?.toLong() ?: -1L,
+    killOnCancel, format, context, progress, (this as? Collection<*>)?.size?.toLong() ?: -1L, backend,
 ).map { it.value() as R }.toList()
+
+/**
+ * [mapInWorkers] with a [StatefulMapTask]: each slot's worker creates its state once, applies every element it gets
+ * to it, and closes it when the flow completes (what `close` throws is thrown then, unless the map failed).
+ * Concurrency defaults to the number of slot arguments, if the task has them.
+ */
+public fun <T, R> Flow<T>.mapInWorkers(
+    task: StatefulMapTask<T, R>,
+    concurrency: Int? = null,
+    ordered: Boolean = true,
+    window: Int? = null,
+    taskTimeout: Duration? = null,
+    errors: MapOptions.Errors = MapOptions.Errors.FAIL_FAST,
+    maxFailures: Int = 0,
+    killOnCancel: Boolean = true,
+    format: PayloadFormat? = null,
+    context: WorkerContext? = null,
+    progress: MapProgress.Listener? = null,
+    backend: MapOptions.Backend = MapOptions.Backend.CHILD_JVM,
+): Flow<R> = mapEngine(
+    this, task, null, null, concurrency, ordered, window, taskTimeout, errors, maxFailures, killOnCancel, format,
+    context, progress, backend = backend,
+).map {
+    @Suppress("UNCHECKED_CAST")
+    it.value() as R
+}
+
+/** [mapInWorkersCatching] with a [StatefulMapTask]. */
+public fun <T, R> Flow<T>.mapInWorkersCatching(
+    task: StatefulMapTask<T, R>,
+    concurrency: Int? = null,
+    ordered: Boolean = true,
+    window: Int? = null,
+    taskTimeout: Duration? = null,
+    killOnCancel: Boolean = true,
+    format: PayloadFormat? = null,
+    context: WorkerContext? = null,
+    progress: MapProgress.Listener? = null,
+    backend: MapOptions.Backend = MapOptions.Backend.CHILD_JVM,
+): Flow<Outcome<T, R>> = mapEngine(
+    this, task, null, null, concurrency, ordered, window, taskTimeout, null, 0, killOnCancel, format, context,
+    progress, backend = backend,
+).map {
+    @Suppress("UNCHECKED_CAST")
+    it as Outcome<T, R>
+}
+
+/** [mapInWorkers] with a [StatefulMapTask] over a collection, collected into a list. */
+public suspend fun <T, R> Iterable<T>.mapInWorkers(
+    task: StatefulMapTask<T, R>,
+    concurrency: Int? = null,
+    ordered: Boolean = true,
+    window: Int? = null,
+    taskTimeout: Duration? = null,
+    errors: MapOptions.Errors = MapOptions.Errors.FAIL_FAST,
+    maxFailures: Int = 0,
+    killOnCancel: Boolean = true,
+    format: PayloadFormat? = null,
+    context: WorkerContext? = null,
+    progress: MapProgress.Listener? = null,
+    backend: MapOptions.Backend = MapOptions.Backend.CHILD_JVM,
+): List<R> = mapEngine(
+    asFlow(), task, null, null, concurrency, ordered, window, taskTimeout, errors, maxFailures, killOnCancel, format,
+    context, progress, (this as? Collection<*>)?.size?.toLong() ?: -1L, backend,
+).map {
+    @Suppress("UNCHECKED_CAST")
+    it.value() as R
+}.toList()
 
 /** Processors - 1, at least 1: a concurrency that leaves a core for the caller. */
 public fun autoConcurrency(): Int = maxOf(1, Runtime.getRuntime().availableProcessors() - 1)

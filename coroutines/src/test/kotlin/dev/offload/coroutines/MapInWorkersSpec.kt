@@ -4,14 +4,20 @@ import dev.offload.BrokenWorkerException
 import dev.offload.MapFailedException
 import dev.offload.MapOptions
 import dev.offload.coroutines.testing.OffloadKotestExtension
+import dev.offload.Offload
+import dev.offload.coroutines.testing.WorkerLeaks
+import io.kotest.assertions.nondeterministic.eventually
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldContainExactlyInAnyOrder
+import io.kotest.matchers.collections.shouldNotContain
+import io.kotest.matchers.ints.shouldBeGreaterThanOrEqual
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.types.shouldBeInstanceOf
 import java.util.concurrent.TimeoutException
+import kotlin.time.Duration.Companion.milliseconds
 import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.asFlow
@@ -62,6 +68,103 @@ class MapInWorkersSpec : FunSpec({
             .mapInWorkersCatching(::hangIfNegative, concurrency = 2, taskTimeout = 1.seconds).toList()
         withClue(out.toString()) { out.map { it.isSuccess } shouldBe listOf(true, false, true, true) }
         out[1].failure().shouldBeInstanceOf<TimeoutException>().message!! shouldContain "its worker was killed"
+    }
+
+    test("the timed-out element's worker is the one killed, and no later element runs on it") {
+        val dir = kotlin.io.path.createTempDirectory("offload-timeout").toFile()
+        try {
+            listOf("w0", "w1").mapInWorkers(::pidOrHang, concurrency = 2) // warm: kotlinx-serialization loaded
+            val pidFile = java.io.File(dir, "pid").path
+            val out = listOf("a", pidFile, "b", "c", "d").asFlow()
+                .mapInWorkersCatching(::pidOrHang, concurrency = 2, taskTimeout = 1.seconds).toList()
+            withClue(out.toString()) { out.map { it.isSuccess } shouldBe listOf(true, false, true, true, true) }
+            val killed = java.io.File(pidFile).readText().toLong()
+            out.drop(2).map { it.value() } shouldNotContain killed
+            eventually(10.seconds) { (killed in WorkerLeaks.liveWorkerPids()) shouldBe false }
+        } finally {
+            dir.deleteRecursively()
+        }
+    }
+
+    test("threads and inline backends give the same results, timeouts interrupt on threads") {
+        for (backend in listOf(MapOptions.Backend.THREADS, MapOptions.Backend.INLINE)) {
+            for (n in listOf(0, 1, 7, 100)) {
+                val inputs = (0 until n).toList()
+                inputs.mapInWorkers(::square, concurrency = 3, backend = backend) shouldBe inputs.map { it * it }
+                inputs.asFlow().mapInWorkers(::square, ordered = false, backend = backend).toList()
+                    .shouldContainExactlyInAnyOrder(inputs.map { it * it })
+            }
+            shouldThrow<IllegalStateException> { listOf(1, 2).mapInWorkers(::failFor, backend = backend) }
+        }
+        val out = listOf(1, -1, 2).asFlow().mapInWorkersCatching(
+            ::hangIfNegative, concurrency = 2, taskTimeout = 300.milliseconds, backend = MapOptions.Backend.THREADS,
+        ).toList()
+        out.map { it.isSuccess } shouldBe listOf(true, false, true)
+        out[1].failure().shouldBeInstanceOf<TimeoutException>().message!! shouldContain "the task was interrupted"
+    }
+
+    test("stateful: init once per worker with its slot argument, close at the end, workers back in the cache") {
+        val dir = kotlin.io.path.createTempDirectory("offload-slots").toFile()
+        try {
+            val args = (0 until 3).map { java.io.File(dir, "slot$it").path }
+            val task = statefulTask(args, ::openSlot, ::applySlot, close = ::closeSlot)
+            val rows = (0 until 60).toList().mapInWorkers(task).map { it.split("|") }
+            rows.map { it[5].toInt() } shouldBe (0 until 60).map { it * it }
+            val slotOfPid = HashMap<String, Int>()
+            for (r in rows) {
+                val slot = r[0].toInt()
+                r[1] shouldBe args[slot]
+                r[3] shouldBe "1" // one init in that worker JVM
+                slotOfPid.getOrPut(r[2]) { slot } shouldBe slot
+            }
+            for (slot in rows.map { it[0].toInt() }.toSet()) {
+                val closed = java.io.File(args[slot]).readLines()
+                closed.size shouldBe 1
+                slotOfPid[closed[0].split(" ")[1]] shouldBe slot
+            }
+            val ctx = kotlinx.coroutines.currentCoroutineContext()[WorkerContextElement]?.context ?: Offload.defaultContext()
+            ctx.statistics().idleWorkers() shouldBeGreaterThanOrEqual slotOfPid.size
+        } finally {
+            dir.deleteRecursively()
+        }
+    }
+
+    test("stateful: a replacement worker gets the same slot argument again") {
+        val task = statefulTask(listOf("gpu0", "gpu1"), ::openSlot, ::applySlot)
+        val out = (0 until 30).map { if (it == 3) -1 else it }.asFlow().mapInWorkersCatching(task).toList()
+        out.filter { !it.isSuccess }.map { it.index() } shouldBe listOf(3L)
+        out[3].failure().shouldBeInstanceOf<BrokenWorkerException>().exitCode().asInt shouldBe 5
+        val rows = out.filter { it.isSuccess }.map { it.value().split("|") }
+        rows.forEach { r ->
+            r[1] shouldBe listOf("gpu0", "gpu1")[r[0].toInt()]
+            r[3] shouldBe "1"
+        }
+        val pidsPerSlot = rows.groupBy({ it[0] }, { it[2] }).mapValues { it.value.toSet().size }
+        withClue(rows.toString()) { pidsPerSlot.values.sorted() shouldBe listOf(1, 2) }
+    }
+
+    test("stateful on threads and inline: one state per slot, never shared") {
+        for (backend in listOf(MapOptions.Backend.THREADS, MapOptions.Backend.INLINE)) {
+            val before = SLOT_INITS.get()
+            val rows = (0 until 40).toList()
+                .mapInWorkers(statefulTask(::openSlotWithoutArgument, ::applySlot), concurrency = 3, backend = backend)
+                .map { it.split("|") }
+            rows.size shouldBe 40
+            val threadsPerSlot = rows.groupBy({ it[0] }, { it[4] }).mapValues { it.value.toSet() }
+            threadsPerSlot.values.forEach { it.size shouldBe 1 }
+            (SLOT_INITS.get() - before) shouldBe threadsPerSlot.size
+            if (backend == MapOptions.Backend.INLINE) threadsPerSlot.keys shouldBe setOf("0")
+        }
+    }
+
+    test("stateful: mismatched concurrency and lambdas are refused") {
+        shouldThrow<IllegalArgumentException> {
+            listOf(1).mapInWorkers(statefulTask(listOf("a", "b"), ::openSlot, ::applySlot), concurrency = 3)
+        }.message shouldBe "concurrency 3 does not match the 2 slot arguments: a stateful map has one slot per " +
+            "argument; leave concurrency unset or give 3 arguments"
+        shouldThrow<IllegalArgumentException> {
+            listOf(1).mapInWorkers(statefulTask({ s: Int -> openSlotWithoutArgument(s) }, ::applySlot))
+        }.message!! shouldContain "cannot run a lambda"
     }
 
     test("a worker that exits fails only its element") {

@@ -107,3 +107,39 @@ fun exitOnSeven(x: Int): Int {
     if (x == 7) System.exit(7)
     return x
 }
+
+/** A path: write this worker's pid there and hang; anything else: return the pid. */
+fun pidOrHang(arg: String): Long {
+    if (arg.startsWith("/")) {
+        java.io.File(arg).writeText(ProcessHandle.current().pid().toString())
+        Thread.sleep(Long.MAX_VALUE)
+    }
+    return ProcessHandle.current().pid()
+}
+
+/** Inits of slot states in this JVM. */
+val SLOT_INITS = java.util.concurrent.atomic.AtomicInteger()
+
+class SlotState(val slot: Int, val argument: String) {
+    val initsInThisJvm = SLOT_INITS.incrementAndGet()
+    val thread: String = Thread.currentThread().name
+    var items = 0
+}
+
+fun openSlot(slot: Int, argument: String): SlotState = SlotState(slot, argument)
+
+fun openSlotWithoutArgument(slot: Int): SlotState = SlotState(slot, "none")
+
+/** "slot|argument|pid|initsInThisJvm|thread|x*x"; -1 exits the worker. */
+fun applySlot(state: SlotState, x: Int): String {
+    if (x == -1) System.exit(5)
+    state.items++
+    return "${state.slot}|${state.argument}|${ProcessHandle.current().pid()}|${state.initsInThisJvm}|${state.thread}|${x * x}"
+}
+
+/** Appends "slot pid items" to the file the argument names, if it is a path. */
+fun closeSlot(state: SlotState) {
+    if (state.argument.startsWith("/")) {
+        java.io.File(state.argument).appendText("${state.slot} ${ProcessHandle.current().pid()} ${state.items}\n")
+    }
+}

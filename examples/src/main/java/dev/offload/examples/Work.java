@@ -66,4 +66,45 @@ public final class Work {
         System.out.println("  (printed inside worker pid " + ProcessHandle.current().pid() + ")");
         return "hello, " + name;
     }
+
+    /** Something expensive to build once per worker: here a prime sieve, standing in for a model on a device. */
+    public static final class PrimeModel {
+        final String device;
+        final boolean[] composite;
+        int served;
+
+        PrimeModel(String device, int size) {
+            this.device = device;
+            this.composite = new boolean[size];
+            for (int i = 2; (long) i * i < size; i++) {
+                if (!composite[i]) {
+                    for (int j = i * i; j < size; j += i) {
+                        composite[j] = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Stateful-map init: runs once per worker, told its slot and its slot's device. */
+    public static PrimeModel loadModel(int slot, String device) {
+        return new PrimeModel(device, 2_000_000);
+    }
+
+    /** Stateful-map apply: uses the worker's model. */
+    public static String primesBelow(PrimeModel model, Integer limit) {
+        model.served++;
+        int count = 0;
+        for (int i = 2; i < limit; i++) {
+            if (!model.composite[i]) {
+                count++;
+            }
+        }
+        return count + " (on " + model.device + ")";
+    }
+
+    /** Stateful-map close: runs in the worker when the map ends. */
+    public static void unloadModel(PrimeModel model) {
+        System.out.println("unloaded the model on " + model.device + " after " + model.served + " items");
+    }
 }

@@ -141,6 +141,22 @@ class ExamplesTest {
     }
 
     @Test
+    void statefulModels() throws Exception {
+        String out = run(StatefulModels::main);
+        assertTrue(out.contains("primes below 100000: 9592 (on cpu:"), out);
+        assertTrue(out.contains("primes below 800000: 63951 (on cpu:"), out);
+        assertTrue(out.contains("unloaded the model on cpu:0 after "), out);
+        assertTrue(out.contains("workers back in the cache: 2"), out);
+    }
+
+    @Test
+    void kotlinStatefulScoring() throws Exception {
+        String out = run(args -> dev.offload.examples.kotlin.StatefulScoringKt.main());
+        assertTrue(out.contains("scores: [0, 42, 84, 126,"), out);
+        assertTrue(out.contains("unloaded the vocabulary on cpu:0 after "), out);
+    }
+
+    @Test
     void kotlinMapFlow() throws Exception {
         String out = run(args -> dev.offload.examples.kotlin.MapFlowKt.main());
         assertTrue(out.contains("fib(25..30) = [75025, 121393, 196418, 317811, 514229, 832040]"), out);

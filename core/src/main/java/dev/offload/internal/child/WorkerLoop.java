@@ -34,6 +34,7 @@ final class WorkerLoop {
     private final FunctionResolver resolver = new FunctionResolver(ClassLoader.getSystemClassLoader());
     private final Map<String, Codec> codecs = new HashMap<>();
     private final FrameBuffer buffer;
+    private final SlotStates states = new SlotStates();
     private Target retire;
 
     WorkerLoop(FrameReader reader, FrameWriter writer, int maxFrameSize) {
@@ -53,6 +54,7 @@ final class WorkerLoop {
         for (;;) {
             Frame f = reader.read();
             if (f == null) {
+                states.closeAll();
                 return 0;
             }
             switch (f.type) {
@@ -62,6 +64,8 @@ final class WorkerLoop {
                     }
                     break;
                 case Protocol.CALL:
+                case Protocol.SLOT_CALL:
+                case Protocol.SLOT_RELEASE:
                     int status = call(f);
                     if (status >= 0) {
                         return status;
@@ -98,24 +102,26 @@ final class WorkerLoop {
         return true;
     }
 
-    /** Serves one call; returns an exit status if the worker must exit now, else -1. */
+    /** Serves one request (CALL, SLOT_CALL, SLOT_RELEASE); returns an exit status if the worker must exit now, else -1. */
     private int call(Frame f) throws IOException {
         currentCall = f.callId;
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(f.payload, 0, f.length));
-        FunctionId id = FunctionId.readFrom(in);
-        String codecName = Wire.readString(in);
         byte type = Protocol.RESULT;
         buffer.reset();
         try {
-            Target target = resolver.resolve(id);
-            Codec codec = codec(codecName);
-            Object[] args = codec.readArguments(target.parameterTypes, in);
-            Object result = target.invoke(args);
-            try {
-                codec.writeResult(target.returnType, result, buffer);
-            } catch (FrameTooLargeException e) {
-                throw new IllegalStateException("the result of " + id + " is too large to send: " + e.getMessage()
-                        + "; return less, or raise WorkerConfig.builder().maxFrameSize(...)", e);
+            switch (f.type) {
+                case Protocol.CALL:
+                    plainCall(in);
+                    break;
+                case Protocol.SLOT_CALL:
+                    slotCall(in);
+                    break;
+                default:
+                    long mapKey = in.readLong();
+                    Codec codec = codec(Wire.readString(in));
+                    states.release(mapKey);
+                    codec.writeResult(Void.TYPE, null, buffer);
+                    break;
             }
         } catch (Throwable t) {
             type = Protocol.ERROR;
@@ -134,6 +140,9 @@ final class WorkerLoop {
         if (!retiring && retire != null) {
             try {
                 retiring = Boolean.TRUE.equals(retire.invoke(new Object[0]));
+                if (retiring) {
+                    states.closeAll();
+                }
             } catch (Throwable e) {
                 flushPrints();
                 sendBroken(f.callId, "retire function " + retire.id + " threw " + e, e);
@@ -144,6 +153,45 @@ final class WorkerLoop {
         writer.write(type, retiring ? Protocol.FLAG_RETIRING : 0, f.callId, buffer);
         currentCall = 0;
         return retiring ? 0 : -1;
+    }
+
+    private void plainCall(DataInputStream in) throws Throwable {
+        FunctionId id = FunctionId.readFrom(in);
+        String codecName = Wire.readString(in);
+        Target target = resolver.resolve(id);
+        Codec codec = codec(codecName);
+        Object[] args = codec.readArguments(target.parameterTypes, in);
+        writeResult(codec, target, target.invoke(args));
+    }
+
+    /** One item of a stateful map: the slot's state is created on first use, then the item is applied to it. */
+    private void slotCall(DataInputStream in) throws Throwable {
+        long mapKey = in.readLong();
+        int slot = in.readInt();
+        FunctionId initId = FunctionId.readFrom(in);
+        boolean initTakesArgument = in.readBoolean();
+        FunctionId applyId = FunctionId.readFrom(in);
+        FunctionId closeId = in.readBoolean() ? FunctionId.readFrom(in) : null;
+        Codec codec = codec(Wire.readString(in));
+        Target init = resolver.resolve(initId);
+        Target apply = resolver.resolve(applyId);
+        SlotStates.requireParameters(init, initTakesArgument ? 2 : 1, "init");
+        SlotStates.requireParameters(apply, 2, "apply");
+        Object[] args = codec.readArguments(initTakesArgument
+                ? new java.lang.reflect.Type[] {init.parameterTypes[1], apply.parameterTypes[1]}
+                : new java.lang.reflect.Type[] {apply.parameterTypes[1]}, in);
+        Object state = states.stateFor(mapKey, slot, init, initTakesArgument ? args[0] : null, initTakesArgument,
+                closeId == null ? null : resolver.resolve(closeId));
+        writeResult(codec, apply, apply.invoke(new Object[] {state, args[args.length - 1]}));
+    }
+
+    private void writeResult(Codec codec, Target target, Object result) throws IOException {
+        try {
+            codec.writeResult(target.returnType, result, buffer);
+        } catch (FrameTooLargeException e) {
+            throw new IllegalStateException("the result of " + target.id + " is too large to send: " + e.getMessage()
+                    + "; return less, or raise WorkerConfig.builder().maxFrameSize(...)", e);
+        }
     }
 
     private void writeError(Throwable t) throws IOException {

@@ -164,9 +164,9 @@ public final class ProcessWorker {
         return pid;
     }
 
-    /** Sends a CALL frame. */
-    public void send(long callId, FrameBuffer request) throws IOException {
-        writer.write(Protocol.CALL, 0, callId, request);
+    /** Sends a request frame: CALL, SLOT_CALL or SLOT_RELEASE. */
+    public void send(byte type, long callId, FrameBuffer request) throws IOException {
+        writer.write(type, 0, callId, request);
     }
 
     /**

@@ -26,7 +26,9 @@ import java.nio.charset.StandardCharsets;
  * </pre>
  *
  * <p>Requests: {@link #CONFIGURE} (init and retire functions, answered by {@link #READY} or
- * {@link #BROKEN}), {@link #CALL} (function id, codec, arguments). Replies: {@link #RESULT} and
+ * {@link #BROKEN}), {@link #CALL} (function id, codec, arguments), {@link #SLOT_CALL} (one item of a stateful map:
+ * map key, slot, the init/apply/close function ids, codec, then the slot's argument and the item) and
+ * {@link #SLOT_RELEASE} (map key, codec: close the state of that map, answered like a call). Replies: {@link #RESULT} and
  * {@link #ERROR} carry the call id of their request and may set {@link #FLAG_RETIRING};
  * {@link #OUTPUT} carries what the function printed ({@link #FLAG_STDERR} for {@code System.err});
  * {@link #BROKEN} says the worker is about to exit because its own machinery failed (init or retire threw).
@@ -59,6 +61,10 @@ public final class Protocol {
     public static final byte CONFIGURE = 0x01;
     /** Run one function call. */
     public static final byte CALL = 0x02;
+    /** Run one item of a stateful map: creates the slot's state on first use, then applies the function to it. */
+    public static final byte SLOT_CALL = 0x03;
+    /** Close the state a stateful map created in this worker; answered by RESULT (null) or ERROR. */
+    public static final byte SLOT_RELEASE = 0x04;
 
     // Worker to parent.
     /** The worker ran init and is ready for calls. */
@@ -79,7 +85,7 @@ public final class Protocol {
 
     /** Whether {@code type} is a frame type of this protocol version. */
     public static boolean isKnownType(int type) {
-        return type == CONFIGURE || type == CALL || type == READY || type == RESULT
+        return type == CONFIGURE || type == CALL || type == SLOT_CALL || type == SLOT_RELEASE || type == READY || type == RESULT
                 || type == ERROR || type == OUTPUT || type == BROKEN;
     }
 
@@ -88,6 +94,8 @@ public final class Protocol {
         switch (type) {
             case CONFIGURE: return "CONFIGURE";
             case CALL: return "CALL";
+            case SLOT_CALL: return "SLOT_CALL";
+            case SLOT_RELEASE: return "SLOT_RELEASE";
             case READY: return "READY";
             case RESULT: return "RESULT";
             case ERROR: return "ERROR";

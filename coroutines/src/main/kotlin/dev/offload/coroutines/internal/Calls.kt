@@ -67,6 +67,41 @@ internal suspend fun callInWorker(
     return awaitCall(future)
 }
 
+/** Runs one item of a stateful map in the worker pinned to [lease] (the context is the one the lease belongs to). */
+internal suspend fun callInSlot(
+    core: dev.offload.internal.ContextCore,
+    lease: dev.offload.internal.ContextCore.Lease,
+    mapKey: Long,
+    task: SlotFunctions,
+    slotArgument: Any?,
+    item: Any?,
+    killOnCancel: Boolean,
+    limiter: Limiter?,
+    taskTimeout: kotlin.time.Duration?,
+): Any? {
+    currentCoroutineContext().ensureActive()
+    val options = CallOptions.builder().killOnCancel(killOnCancel).limiter(limiter).codec(task.codec).build()
+    val future = core.submitSlot(
+        lease, mapKey, task.init, task.initTakesArgument, task.apply, task.close, task.loader, slotArgument, item,
+        options, true,
+    )
+    if (taskTimeout != null) {
+        val nanos = taskTimeout.inWholeNanoseconds
+        future.started().thenRun { future.orTimeout(nanos, java.util.concurrent.TimeUnit.NANOSECONDS) }
+    }
+    return awaitCall(future)
+}
+
+/** A stateful task's functions addressed for workers, with the codec for its slot arguments, items and results. */
+internal class SlotFunctions(
+    val init: dev.offload.internal.protocol.FunctionId,
+    val initTakesArgument: Boolean,
+    val apply: dev.offload.internal.protocol.FunctionId,
+    val close: dev.offload.internal.protocol.FunctionId?,
+    val loader: ClassLoader,
+    val codec: KotlinxCodec,
+)
+
 private suspend fun awaitCall(future: CallFuture<Any?>): Any? {
     try {
         return future.await() // cancelling the coroutine cancels the future: the core kills or abandons the call

@@ -6,11 +6,24 @@ import dev.offload.MapProgress
 import dev.offload.Outcome
 import dev.offload.WorkerContext
 import dev.offload.coroutines.PayloadFormat
+import dev.offload.coroutines.StatefulMapTask
+import dev.offload.coroutines.WorkerContextElement
+import dev.offload.internal.ContextCore
 import dev.offload.internal.Secrets
+import java.util.concurrent.Executors
 import java.util.concurrent.TimeoutException
 import kotlin.reflect.KType
 import kotlin.time.Duration
+import kotlinx.coroutines.ExecutorCoroutineDispatcher
+import kotlinx.coroutines.NonCancellable
+import kotlinx.coroutines.TimeoutCancellationException
+import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.cancelChildren
+import kotlinx.coroutines.currentCoroutineContext
+import kotlinx.coroutines.future.await
+import kotlinx.coroutines.runInterruptible
+import kotlinx.coroutines.withContext
+import kotlinx.coroutines.withTimeout
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.flow.Flow
@@ -26,16 +39,18 @@ private sealed class Done {
 
 /**
  * The coroutine map engine: one coroutine pulls the source (suspending while [window] items are in flight, the
- * reorder buffer included), one child coroutine per item runs it in a worker, and the collector hands outcomes out
- * in input or completion order. Cancelling the collector (or `take(n)`) cancels the items in flight, which kills
+ * reorder buffer included), one child coroutine per item runs it on the backend, and the collector hands outcomes
+ * out in input or completion order. Cancelling the collector (or `take(n)`) cancels the items in flight, which kills
  * their workers with killOnCancel.
+ *
+ * @param work a function reference `(T) -> R`, or a [StatefulMapTask]
  */
 @PublishedApi
 internal fun mapEngine(
     source: Flow<*>,
-    fn: Any,
-    argType: KType,
-    resultType: KType,
+    work: Any,
+    argType: KType?,
+    resultType: KType?,
     concurrency: Int?,
     ordered: Boolean,
     window: Int?,
@@ -47,6 +62,7 @@ internal fun mapEngine(
     context: WorkerContext?,
     progress: MapProgress.Listener? = null,
     total: Long = -1,
+    backend: MapOptions.Backend = MapOptions.Backend.CHILD_JVM,
 ): Flow<Outcome<Any?, Any?>> {
     require(concurrency == null || concurrency > 0) {
         "concurrency must be > 0, was $concurrency; use autoConcurrency() for processors - 1"
@@ -54,31 +70,185 @@ internal fun mapEngine(
     require(window == null || window > 0) { "window must be > 0, was $window" }
     require(taskTimeout == null || taskTimeout.isPositive()) { "taskTimeout must be > 0, was $taskTimeout" }
     require(maxFailures >= 0) { "maxFailures must be >= 0, was $maxFailures" }
-    KotlinFunctions.of(fn, 1) // refuse lambdas and the like before any input is read
-    val limiter = concurrency?.let { Limiter.create(it) }
-    val width = window ?: (2 * (limiter ?: dev.offload.Offload.defaultLimiter()).capacity())
-    val runOne: suspend (Long, Any?) -> Outcome<Any?, Any?> = { i, item ->
-        try {
-            val value = callInWorker(fn, arrayOf(item), listOf(argType), resultType, killOnCancel, limiter, format,
-                context, taskTimeout)
-            Outcome.success(i, item, value)
-        } catch (e: TimeoutException) {
-            val t = TimeoutException("item $i timed out after $taskTimeout; its worker was killed")
-            t.initCause(e)
-            Outcome.failure(i, item, t)
-        } catch (e: kotlinx.coroutines.CancellationException) {
-            throw e
-        } catch (e: Throwable) {
-            Outcome.failure(i, item, e)
-        }
+    val stateful = work as? StatefulMapTask<*, *>
+    if (backend == MapOptions.Backend.CHILD_JVM) { // refuse lambdas and the like before any input is read
+        if (stateful == null) KotlinFunctions.of(work, 1) else stateful.check()
     }
+    val limiter = concurrency?.let { Limiter.create(it) }
+    val slots = when {
+        backend == MapOptions.Backend.INLINE -> 1
+        stateful?.slotArguments != null -> {
+            val n = stateful.slotArguments.size
+            require(concurrency == null || concurrency == n) {
+                "concurrency $concurrency does not match the $n slot arguments: a stateful map has one slot per " +
+                    "argument; leave concurrency unset or give $concurrency arguments"
+            }
+            n
+        }
+        else -> (limiter ?: dev.offload.Offload.defaultLimiter()).capacity()
+    }
+    val width = if (backend == MapOptions.Backend.INLINE) 1 else window ?: (2 * slots)
+    val killed = if (backend == MapOptions.Backend.CHILD_JVM) "its worker was killed" else "the task was interrupted"
     return flow {
+        val here = currentCoroutineContext()
+        val target = context ?: here[WorkerContextElement]?.context ?: dev.offload.Offload.defaultContext()
+        val runner: ItemRunner = when {
+            stateful != null -> SlotRunner(
+                stateful, backend, slots, target, format ?: here[WorkerContextElement]?.format ?: PayloadFormat.Json,
+                killOnCancel, limiter ?: stateful.slotArguments?.let { Limiter.create(slots) }, taskTimeout,
+            )
+            backend == MapOptions.Backend.CHILD_JVM -> ItemRunner { item ->
+                callInWorker(work, arrayOf(item), listOf(argType!!), resultType!!, killOnCancel, limiter, format,
+                    context, taskTimeout)
+            }
+            else -> LocalRunner(work, backend, slots, taskTimeout)
+        }
+        val runOne: suspend (Long, Any?) -> Outcome<Any?, Any?> = { i, item ->
+            try {
+                Outcome.success(i, item, runner.run(item))
+            } catch (e: TimeoutException) {
+                val t = TimeoutException("item $i timed out after $taskTimeout; $killed")
+                t.initCause(e)
+                Outcome.failure(i, item, t)
+            } catch (e: kotlinx.coroutines.CancellationException) {
+                throw e
+            } catch (e: Throwable) {
+                Outcome.failure(i, item, e)
+            }
+        }
         val reporter = progress?.let { Reporter(it, total) }
+        var failure: Throwable? = null
         try {
             runMap(reporter, source, width, ordered, errors, maxFailures, runOne)
+        } catch (e: Throwable) {
+            failure = e
+            throw e
         } finally {
             reporter?.report(last = true)
+            withContext(NonCancellable) {
+                try {
+                    runner.close()
+                } catch (e: Throwable) {
+                    if (failure == null) throw e else failure.addSuppressed(e)
+                }
+            }
         }
+    }
+}
+
+/** Runs items on one backend for one collection of the flow. */
+private fun interface ItemRunner {
+    suspend fun run(item: Any?): Any?
+
+    suspend fun close() {}
+}
+
+/** Threads of this JVM, or the collector itself (inline); timeouts interrupt (cooperative). */
+private class LocalRunner(
+    fn: Any,
+    private val backend: MapOptions.Backend,
+    threads: Int,
+    private val taskTimeout: Duration?,
+) : ItemRunner {
+    @Suppress("UNCHECKED_CAST")
+    private val fn = fn as (Any?) -> Any?
+    private val pool = if (backend == MapOptions.Backend.THREADS) daemonPool(threads) else null
+
+    override suspend fun run(item: Any?): Any? =
+        if (pool == null) fn(item) else withContext(pool) { interruptibly(taskTimeout) { fn(item) } }
+
+    override suspend fun close() {
+        pool?.close()
+    }
+}
+
+/**
+ * The slots of a stateful map: each runs one item at a time with its own state, in a pinned worker (child-jvm),
+ * on its own thread (threads) or in the collector (inline, one slot).
+ */
+private class SlotRunner(
+    private val task: StatefulMapTask<*, *>,
+    private val backend: MapOptions.Backend,
+    private val slots: Int,
+    target: WorkerContext,
+    format: PayloadFormat,
+    private val killOnCancel: Boolean,
+    private val limiter: Limiter?,
+    private val taskTimeout: Duration?,
+) : ItemRunner {
+    private val free = Channel<Int>(slots).also { c -> repeat(slots) { c.trySend(it) } }
+    private val core = Secrets.core(target)
+    private val mapKey = MAP_KEYS.incrementAndGet()
+    private val remote = if (backend == MapOptions.Backend.CHILD_JVM) task.addressed(format) else null
+    private val leases = Array(slots) { ContextCore.Lease(it) }
+    private val threads = if (backend == MapOptions.Backend.THREADS) Array(slots) { daemonPool(1) } else null
+    private val states = arrayOfNulls<Any?>(slots)
+    private val hasState = BooleanArray(slots)
+
+    override suspend fun run(item: Any?): Any? {
+        val slot = free.receive()
+        try {
+            return when {
+                remote != null -> callInSlot(core, leases[slot], mapKey, remote, task.slotArgument(slot), item,
+                    killOnCancel, limiter, taskTimeout)
+                threads != null -> withContext(threads[slot]) { interruptibly(taskTimeout) { apply(slot, item) } }
+                else -> apply(slot, item)
+            }
+        } finally {
+            free.trySend(slot) // the slot's previous item has settled: a killed worker is being replaced
+        }
+    }
+
+    private fun apply(slot: Int, item: Any?): Any? {
+        if (!hasState[slot]) {
+            states[slot] = task.initLocally(slot)
+            hasState[slot] = true
+        }
+        return task.applyLocally(states[slot], item)
+    }
+
+    override suspend fun close() {
+        var failure: Throwable? = null
+        for (slot in 0 until slots) {
+            try {
+                when {
+                    remote != null -> core.release(leases[slot], mapKey, remote.apply).await()
+                    hasState[slot] -> threads?.get(slot)?.let { withContext(it) { closeLocally(slot) } }
+                        ?: closeLocally(slot)
+                }
+            } catch (e: Throwable) {
+                if (failure == null) {
+                    failure = IllegalStateException("closing the state of slot $slot failed: $e", e)
+                }
+            }
+        }
+        threads?.forEach { it.close() }
+        failure?.let { throw it }
+    }
+
+    private fun closeLocally(slot: Int) {
+        val s = states[slot]
+        states[slot] = null
+        hasState[slot] = false
+        task.closeLocally(s)
+    }
+
+    companion object {
+        val MAP_KEYS = java.util.concurrent.atomic.AtomicLong()
+    }
+}
+
+private fun daemonPool(threads: Int): ExecutorCoroutineDispatcher = Executors.newFixedThreadPool(threads) { r ->
+    Thread(r, "offload-map-kt").apply { isDaemon = true }
+}.asCoroutineDispatcher()
+
+/** Runs [block] on the current thread, interrupting it on cancellation; a timeout becomes a [TimeoutException]. */
+private suspend fun <X> interruptibly(timeout: Duration?, block: () -> X): X {
+    if (timeout == null) return runInterruptible { block() }
+    try {
+        return withTimeout(timeout) { runInterruptible { block() } }
+    } catch (e: TimeoutCancellationException) {
+        throw TimeoutException("timed out after $timeout").apply { initCause(e) }
     }
 }
 
