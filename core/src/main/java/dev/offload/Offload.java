@@ -61,7 +61,7 @@ public final class Offload {
     /** Statistics of the default context (zeros if it has not started). */
     public static WorkerStatistics defaultContextStatistics() {
         WorkerContext c = defaultContext;
-        return c == null ? new WorkerStatistics(0, 0) : c.statistics();
+        return c == null ? new WorkerStatistics(new long[9]) : c.statistics();
     }
 
     /** The limiter of every call that names no other: one permit per available processor until changed. */

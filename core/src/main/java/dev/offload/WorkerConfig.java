@@ -41,6 +41,7 @@ public final class WorkerConfig {
     private final int prestart;
     private final int maxFrameSize;
     private final String allowSerializable;
+    private final Path flightRecordings;
 
     private WorkerConfig(Builder b) {
         idleTimeout = b.idleTimeout;
@@ -56,6 +57,7 @@ public final class WorkerConfig {
         prestart = b.prestart;
         maxFrameSize = b.maxFrameSize;
         allowSerializable = String.join(";", b.allowSerializable);
+        flightRecordings = b.flightRecordings;
     }
 
     /** The configuration used when none is given. */
@@ -85,6 +87,7 @@ public final class WorkerConfig {
         if (!allowSerializable.isEmpty()) {
             b.allowSerializable.add(allowSerializable);
         }
+        b.flightRecordings = flightRecordings;
         return b;
     }
 
@@ -153,13 +156,22 @@ public final class WorkerConfig {
         return allowSerializable;
     }
 
+    /**
+     * Where workers write their own Flight Recorder recordings while this JVM is recording, or {@code null} (the
+     * default: workers never record).
+     */
+    public Path flightRecordings() {
+        return flightRecordings;
+    }
+
     @Override
     public String toString() {
         return "WorkerConfig(idleTimeout=" + idleTimeout + ", gracePeriod=" + gracePeriod + ", startupTimeout="
                 + startupTimeout + ", init=" + (init != null) + ", retire=" + (retire != null) + ", jvmOptions="
                 + jvmOptions + ", systemProperties=" + systemProperties + ", environment=" + environment.keySet()
                 + ", javaExecutable=" + javaExecutable + ", extraClasspath=" + extraClasspath + ", prestart="
-                + prestart + ", maxFrameSize=" + maxFrameSize + ")";
+                + prestart + ", maxFrameSize=" + maxFrameSize
+                + (flightRecordings == null ? "" : ", flightRecordings=" + flightRecordings) + ")";
     }
 
     /** Builds a {@link WorkerConfig}; every setter checks its value and names it when it is bad. */
@@ -177,6 +189,7 @@ public final class WorkerConfig {
         private int prestart;
         private int maxFrameSize = 256 * 1024 * 1024;
         private final List<String> allowSerializable = new ArrayList<>();
+        private Path flightRecordings;
 
         private Builder() {}
 
@@ -295,6 +308,23 @@ public final class WorkerConfig {
             Objects.requireNonNull(pattern, "pattern");
             java.io.ObjectInputFilter.Config.createFilter(pattern); // fails on bad syntax, naming it
             allowSerializable.add(pattern);
+            return this;
+        }
+
+        /**
+         * Lets workers record with Flight Recorder too: a worker started while this JVM has a recording running
+         * records from its start and writes {@code offload-worker-<n>.jfr} into {@code directory} when it exits
+         * cleanly (a killed or crashed worker's recording is lost). Workers started while nothing records do not
+         * record. Open the files beside the parent's recording, e.g. in JDK Mission Control.
+         *
+         * @param directory an existing directory, or {@code null} to turn it off
+         * @throws IllegalArgumentException if {@code directory} is not a directory
+         */
+        public Builder flightRecordings(Path directory) {
+            if (directory != null && !java.nio.file.Files.isDirectory(directory)) {
+                throw new IllegalArgumentException("flightRecordings must be an existing directory, was " + directory);
+            }
+            this.flightRecordings = directory == null ? null : directory.toAbsolutePath();
             return this;
         }
 

@@ -312,10 +312,9 @@ public final class WorkerContext implements AutoCloseable {
         core.prestart(workers);
     }
 
-    /** Idle workers and running calls, now. */
+    /** Idle workers and running calls now, and what this context has done so far. */
     public WorkerStatistics statistics() {
-        int[] s = core.statistics();
-        return new WorkerStatistics(s[0], s[1]);
+        return new WorkerStatistics(core.statistics());
     }
 
     /** The configuration this context was opened with. */

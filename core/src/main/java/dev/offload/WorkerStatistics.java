@@ -1,44 +1,84 @@
 package dev.offload;
 
-import java.util.Objects;
+import java.util.Arrays;
 
 /**
- * A snapshot of a {@link WorkerContext}: how many workers are idle in its cache and how many calls are running
- * (from the moment a call holds a limiter permit until its worker is back or gone, including calls still
- * starting a worker). Eventually consistent across threads.
+ * A snapshot of a {@link WorkerContext}: its workers and calls now (idle workers in the cache, calls running), and
+ * what it has done since it opened (workers started, killed, crashed, retired; calls completed, failed,
+ * cancelled). The two current counts are read together; the totals are each exact but read one after another.
+ *
+ * <pre>{@code
+ * WorkerStatistics s = ctx.statistics();
+ * if (s.workersCrashed() > 0) log.warn("{} workers crashed so far", s.workersCrashed());
+ * }</pre>
  */
 public final class WorkerStatistics {
-    private final int idleWorkers;
-    private final int runningWorkers;
+    private final long[] values;
 
-    WorkerStatistics(int idleWorkers, int runningWorkers) {
-        this.idleWorkers = idleWorkers;
-        this.runningWorkers = runningWorkers;
+    WorkerStatistics(long[] values) {
+        this.values = values.clone();
     }
 
     /** Started workers waiting in the cache for a call. */
     public int idleWorkers() {
-        return idleWorkers;
+        return (int) values[0];
     }
 
     /** Calls past the limiter: running in a worker or starting one. */
     public int runningWorkers() {
-        return runningWorkers;
+        return (int) values[1];
+    }
+
+    /** Worker JVMs started (including replacements and prestarted ones). */
+    public long workersStarted() {
+        return values[2];
+    }
+
+    /** Workers Offload killed: for a cancelled or timed-out call, or at a forced shutdown. */
+    public long workersKilled() {
+        return values[3];
+    }
+
+    /** Workers that died on their own: a crash, {@code System.exit} with a nonzero code, a fatal error. */
+    public long workersCrashed() {
+        return values[4];
+    }
+
+    /** Workers that exited cleanly: retired by the retire function, idle timeout, or a graceful close. */
+    public long workersRetired() {
+        return values[5];
+    }
+
+    /** Calls that returned a result. */
+    public long callsCompleted() {
+        return values[6];
+    }
+
+    /** Calls that failed: the function threw, its worker died, it timed out, or it could not be sent. */
+    public long callsFailed() {
+        return values[7];
+    }
+
+    /** Calls cancelled by their caller. */
+    public long callsCancelled() {
+        return values[8];
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof WorkerStatistics && ((WorkerStatistics) o).idleWorkers == idleWorkers
-                && ((WorkerStatistics) o).runningWorkers == runningWorkers;
+        return o instanceof WorkerStatistics && Arrays.equals(((WorkerStatistics) o).values, values);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(idleWorkers, runningWorkers);
+        return Arrays.hashCode(values);
     }
 
     @Override
     public String toString() {
-        return "WorkerStatistics(idle=" + idleWorkers + ", running=" + runningWorkers + ")";
+        return "WorkerStatistics(idle=" + idleWorkers() + ", running=" + runningWorkers() + ", workers started="
+                + workersStarted() + " killed=" + workersKilled() + " crashed=" + workersCrashed() + " retired="
+                + workersRetired() + ", calls completed=" + callsCompleted() + " failed=" + callsFailed()
+                + " cancelled=" + callsCancelled() + ")";
     }
 }

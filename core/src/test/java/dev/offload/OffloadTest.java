@@ -1,5 +1,6 @@
 package dev.offload;
 
+import static dev.offload.testing.Counts.assertCounts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -26,7 +27,7 @@ class OffloadTest {
         assertEquals(25, Offload.runSync(Fns::square, 5));
         CompletableFuture<Long> f = Offload.submit(Fns::fib, 20);
         assertEquals(6765L, f.get());
-        assertEquals(new WorkerStatistics(1, 0), Offload.defaultContextStatistics());
+        assertCounts(1, 0, Offload.defaultContextStatistics());
         assertSame(Offload.defaultContext(), Offload.defaultContext());
     }
 

@@ -1,5 +1,6 @@
 package dev.offload;
 
+import static dev.offload.testing.Counts.assertCounts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class RefusalTest {
 
     private static void assertNoWorkerStarted(WorkerContext ctx) {
-        assertEquals(new WorkerStatistics(0, 0), ctx.statistics());
+        assertCounts(0, 0, ctx.statistics());
         assertTrue(NoWorkerLeft.liveWorkers().isEmpty());
     }
 

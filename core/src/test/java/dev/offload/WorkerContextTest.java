@@ -1,5 +1,6 @@
 package dev.offload;
 
+import static dev.offload.testing.Counts.assertCounts;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -178,20 +179,20 @@ class WorkerContextTest {
     void statisticsCountIdleAndRunningWorkers(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
         WorkerContext ctx = WorkerContext.open();
-        assertEquals(new WorkerStatistics(0, 0), ctx.statistics());
+        assertCounts(0, 0, ctx.statistics());
         java.nio.file.Path marker = dir.resolve("running");
         CompletableFuture<Integer> slow = ctx.submit(Fns::touchThenSleep, marker.toString(), 60_000);
         dev.offload.testing.Eventually.running(marker); // in its worker, not still starting one
         assertEquals(1, ctx.statistics().runningWorkers());
         assertEquals(0, ctx.statistics().idleWorkers());
         ctx.runSync(Fns::square, 2);
-        assertEquals(new WorkerStatistics(1, 1), ctx.statistics());
+        assertCounts(1, 1, ctx.statistics());
         slow.cancel(true);
         dev.offload.testing.Eventually.within(Duration.ofSeconds(5), "cancelled call settles",
                 () -> ctx.statistics().runningWorkers() == 0);
-        assertEquals(new WorkerStatistics(1, 0), ctx.statistics());
+        assertCounts(1, 0, ctx.statistics());
         ctx.close();
-        assertEquals(new WorkerStatistics(0, 0), ctx.statistics());
+        assertCounts(0, 0, ctx.statistics());
     }
 
     @Test

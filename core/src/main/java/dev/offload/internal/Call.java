@@ -26,6 +26,13 @@ final class Call {
     private final AtomicBoolean permitReleased = new AtomicBoolean();
 
     final boolean inlineDelivery;
+    /** Its Flight Recorder event, when a recording wants calls. */
+    final dev.offload.internal.events.CallEvent event = Telemetry.callSubmitted();
+    final long submitNanos = System.nanoTime();
+    /** When the request was sent (0 until then), the worker that got it, and the reply's payload size. */
+    volatile long sentNanos;
+    volatile long pid;
+    volatile int replyBytes;
     /** The slot this call must run in (a stateful map), or null for any worker. */
     final ContextCore.Lease lease;
     volatile CompletableFuture<Void> permit;

@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * timeouts and shutdown. Front ends (the Java facade, the Kotlin module) submit calls here.
  */
 public final class ContextCore implements ProcessWorker.Listener {
-    private static final System.Logger LOG = System.getLogger("dev.offload");
+    private static final System.Logger LOG = Telemetry.LOG;
     private static final AtomicLong CALL_IDS = new AtomicLong();
     private static final AtomicInteger STARTER_IDS = new AtomicInteger();
     /** Completes futures of asynchronous callers, so their callbacks never run on a worker's reader thread. */
@@ -54,6 +54,7 @@ public final class ContextCore implements ProcessWorker.Listener {
     private final Launcher launcher;
     private final JavaCodec javaCodec;
     private final ExecutorService starter;
+    private final Telemetry telemetry = new Telemetry();
 
     private final Object lock = new Object();
     /** Idle workers, most recently used first. */
@@ -279,6 +280,9 @@ public final class ContextCore implements ProcessWorker.Listener {
             if (!call.delivering) {
                 abandon(call);
             }
+            if (call.type != Protocol.SLOT_RELEASE) {
+                telemetry.callDone(call, e);
+            }
         });
         CompletableFuture<Void> permit = limiter.acquireAsync();
         call.permit = permit;
@@ -325,12 +329,19 @@ public final class ContextCore implements ProcessWorker.Listener {
             } else {
                 running++;
                 if (call.lease != null) {
-                    w = call.lease.worker; // pinned; null: start one (the first, or a replacement)
+                    w = call.lease.worker; // pinned; null: the first call, or its worker died
                     if (w != null && (doomed.contains(w) || !live.contains(w))) {
                         w = null; // being killed (its call was cancelled): a replacement takes the slot
                     }
                     if (w != null && busy.containsKey(w)) {
                         conflict = true; // a front-end bug: one call at a time per slot
+                    } else if (w == null && !call.lease.released) {
+                        Idle i = idle.pollFirst(); // pin a cached worker (it holds no state), else start one
+                        w = i == null ? null : i.worker;
+                        if (w != null) {
+                            call.lease.worker = w;
+                            leased.put(w, call.lease);
+                        }
                     }
                 } else {
                     Idle i = idle.pollFirst();
@@ -428,6 +439,8 @@ public final class ContextCore implements ProcessWorker.Listener {
 
     private void send(Call call, ProcessWorker w) {
         try {
+            call.pid = w.pid();
+            call.sentNanos = System.nanoTime();
             w.send(call.type, call.id, call.request);
             call.started.complete(null);
         } catch (IOException e) {
@@ -461,7 +474,13 @@ public final class ContextCore implements ProcessWorker.Listener {
                 throw new IllegalStateException(e);
             }
         }
-        return ProcessWorker.start(launcher, configure, config.startupTimeout(), config.maxFrameSize(), this);
+        long t0 = System.nanoTime();
+        dev.offload.internal.events.WorkerStartedEvent event = Telemetry.starting();
+        ProcessWorker w = ProcessWorker.start(launcher, configure, config.startupTimeout(), config.maxFrameSize(),
+                this);
+        event.end();
+        telemetry.started(event, w, t0);
+        return w;
     }
 
     private static void writeOptionalFunction(DataOutputStream out, Object fn) throws IOException {
@@ -493,6 +512,8 @@ public final class ContextCore implements ProcessWorker.Listener {
             }
             call.settled.complete(null);
         } else if (w != null) {
+            telemetry.killing(w, call.future.isCancelled() ? "its call of " + call.fn + " was cancelled"
+                    : "its call of " + call.fn + " did not complete in time");
             w.kill(); // onExit reaps, releases the permit and settles the call
         }
         // Otherwise the call is starting a worker (startFor sees it) or runs to completion (killOnCancel=false).
@@ -544,6 +565,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         if (call == null) {
             LOG.log(System.Logger.Level.WARNING, w + " replied to call " + f.callId + " which it was not running;"
                     + " killing it");
+            telemetry.killing(w, "it replied to a call it was not running");
             w.kill();
             return;
         }
@@ -562,6 +584,7 @@ public final class ContextCore implements ProcessWorker.Listener {
 
     private void deliver(Call call, Frame f) {
         call.delivering = true;
+        call.replyBytes = f.length;
         if (call.future.isDone()) {
             return; // cancelled with killOnCancel=false: the result is dropped
         }
@@ -594,6 +617,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         boolean wasIdle;
         boolean retry = false;
         synchronized (lock) {
+            telemetry.count(exit);
             live.remove(w);
             doomed.remove(w);
             Lease lease = leased.remove(w);
@@ -618,6 +642,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             }
             lock.notifyAll();
         }
+        telemetry.exited(w, exit, call != null ? " while running " + call.fn : wasIdle ? " while idle" : "");
         if (call != null) {
             if (retry) {
                 dispatch(call);
@@ -633,8 +658,6 @@ public final class ContextCore implements ProcessWorker.Listener {
                 call.fail(broken(exit, during));
             }
             call.settled.complete(null);
-        } else if (wasIdle && !exit.clean() && !exit.killed && !closing) {
-            LOG.log(System.Logger.Level.WARNING, "an idle " + exit.describe(""));
         }
     }
 
@@ -721,11 +744,19 @@ public final class ContextCore implements ProcessWorker.Listener {
         }
     }
 
-    /** {idle workers, running calls}, read together. */
-    public int[] statistics() {
+    /**
+     * {idle workers, running calls, workers started, killed, crashed, retired, calls completed, failed, cancelled};
+     * the first two read together.
+     */
+    public long[] statistics() {
+        long[] c = telemetry.counters();
+        long[] s = new long[2 + c.length];
         synchronized (lock) {
-            return new int[] {idle.size(), running};
+            s[0] = idle.size();
+            s[1] = running;
         }
+        System.arraycopy(c, 0, s, 2, c.length);
+        return s;
     }
 
     // ---------------------------------------------------------------------------------------------- shutdown
@@ -797,7 +828,11 @@ public final class ContextCore implements ProcessWorker.Listener {
                 now.removeAll(stragglers);
                 forcedKills.addAll(now);
             }
-            now.forEach(ProcessWorker::kill);
+            for (ProcessWorker w : now) {
+                telemetry.killing(w, "still running when the context's grace period (" + config.gracePeriod()
+                        + ") elapsed");
+                w.kill();
+            }
             stragglers.addAll(now);
             if (awaitQuiet(System.nanoTime() + TimeUnit.SECONDS.toNanos(1))) {
                 break;
@@ -822,6 +857,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             report.addSuppressed(broken(e, " and was killed because it was still running when the grace period ("
                     + config.gracePeriod() + ") elapsed"));
         }
+        LOG.log(System.Logger.Level.WARNING, "worker context closed uncleanly: " + report.getMessage());
         throw report;
     }
 

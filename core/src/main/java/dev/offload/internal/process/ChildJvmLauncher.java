@@ -28,8 +28,17 @@ public final class ChildJvmLauncher implements Launcher {
     private static final ProcessHandle SELF = ProcessHandle.current();
     private static final long SELF_START = SELF.info().startInstant().map(i -> i.toEpochMilli()).orElse(0L);
 
+    private static final java.util.concurrent.atomic.AtomicInteger RECORDINGS =
+            new java.util.concurrent.atomic.AtomicInteger();
+
     private final WorkerConfig config;
     private final List<String> argfileLines;
+
+    /** Whether this JVM has a Flight Recorder recording running (without starting Flight Recorder to find out). */
+    private static boolean parentRecords() {
+        return jdk.jfr.FlightRecorder.isInitialized() && jdk.jfr.FlightRecorder.getFlightRecorder().getRecordings()
+                .stream().anyMatch(r -> r.getState() == jdk.jfr.RecordingState.RUNNING);
+    }
 
     public ChildJvmLauncher(WorkerConfig config) {
         this.config = config;
@@ -89,9 +98,13 @@ public final class ChildJvmLauncher implements Launcher {
     public Launched launch() throws IOException {
         Path argfile = writeArgfile();
         try {
-            List<String> command = List.of(config.javaExecutable().toString(), "@" + argfile,
-                    WorkerMain.class.getName(), Long.toString(SELF.pid()), Long.toString(SELF_START),
-                    Integer.toString(config.maxFrameSize()));
+            List<String> command = new ArrayList<>(List.of(config.javaExecutable().toString(), "@" + argfile));
+            if (config.flightRecordings() != null && parentRecords()) {
+                command.add("-XX:StartFlightRecording:dumponexit=true,filename=" + config.flightRecordings()
+                        .resolve("offload-worker-" + SELF.pid() + "-" + RECORDINGS.incrementAndGet() + ".jfr"));
+            }
+            command.addAll(List.of(WorkerMain.class.getName(), Long.toString(SELF.pid()), Long.toString(SELF_START),
+                    Integer.toString(config.maxFrameSize())));
             ProcessBuilder pb = new ProcessBuilder(command);
             Map<String, String> env = pb.environment();
             for (Map.Entry<String, String> e : config.environment().entrySet()) {

@@ -47,6 +47,7 @@ public final class ProcessWorker {
 
     private final Process process;
     private final long pid;
+    private final long startNanos = System.nanoTime();
     private final FrameWriter writer;
     private final FrameReader reader;
     private final InputStream stdout;
@@ -162,6 +163,11 @@ public final class ProcessWorker {
 
     public long pid() {
         return pid;
+    }
+
+    /** {@code System.nanoTime()} when the process was launched. */
+    public long startNanos() {
+        return startNanos;
     }
 
     /** Sends a request frame: CALL, SLOT_CALL or SLOT_RELEASE. */
