@@ -42,6 +42,7 @@ public final class WorkerConfig {
     private final int maxFrameSize;
     private final String allowSerializable;
     private final Path flightRecordings;
+    private final boolean classDataSharing;
 
     private WorkerConfig(Builder b) {
         idleTimeout = b.idleTimeout;
@@ -58,6 +59,7 @@ public final class WorkerConfig {
         maxFrameSize = b.maxFrameSize;
         allowSerializable = String.join(";", b.allowSerializable);
         flightRecordings = b.flightRecordings;
+        classDataSharing = b.classDataSharing;
     }
 
     /** The configuration used when none is given. */
@@ -88,6 +90,7 @@ public final class WorkerConfig {
             b.allowSerializable.add(allowSerializable);
         }
         b.flightRecordings = flightRecordings;
+        b.classDataSharing = classDataSharing;
         return b;
     }
 
@@ -164,6 +167,11 @@ public final class WorkerConfig {
         return flightRecordings;
     }
 
+    /** Whether workers use an automatically created class-data-sharing archive (when the classpath is all jars). */
+    public boolean classDataSharing() {
+        return classDataSharing;
+    }
+
     @Override
     public String toString() {
         return "WorkerConfig(idleTimeout=" + idleTimeout + ", gracePeriod=" + gracePeriod + ", startupTimeout="
@@ -190,6 +198,7 @@ public final class WorkerConfig {
         private int maxFrameSize = 256 * 1024 * 1024;
         private final List<String> allowSerializable = new ArrayList<>();
         private Path flightRecordings;
+        private boolean classDataSharing = true;
 
         private Builder() {}
 
@@ -325,6 +334,19 @@ public final class WorkerConfig {
                 throw new IllegalArgumentException("flightRecordings must be an existing directory, was " + directory);
             }
             this.flightRecordings = directory == null ? null : directory.toAbsolutePath();
+            return this;
+        }
+
+        /**
+         * Whether workers start from a class-data-sharing archive that Offload creates and caches (default on).
+         * The first worker of a configuration writes it when it exits cleanly (so no call waits for it), in
+         * {@code ~/.cache/offload/cds} ({@code $XDG_CACHE_HOME}, or {@code -Doffload.cache.dir} /
+         * {@code $OFFLOAD_CACHE_DIR}); later workers start faster. Only when the classpath is all jars and workers
+         * run this JVM's own {@code java}; an AppCDS archive on JDK 17-24, an AOT cache on JDK 25+. Also off for
+         * every context with {@code -Doffload.cds=false}.
+         */
+        public Builder classDataSharing(boolean enabled) {
+            this.classDataSharing = enabled;
             return this;
         }
 

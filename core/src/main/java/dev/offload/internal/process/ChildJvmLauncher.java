@@ -31,8 +31,12 @@ public final class ChildJvmLauncher implements Launcher {
     private static final java.util.concurrent.atomic.AtomicInteger RECORDINGS =
             new java.util.concurrent.atomic.AtomicInteger();
 
+    private static final java.util.concurrent.atomic.AtomicLong LAUNCHES = new java.util.concurrent.atomic.AtomicLong();
+
     private final WorkerConfig config;
     private final List<String> argfileLines;
+    /** The class-data-sharing archive of these workers, or null. */
+    private final ClassDataArchive archive;
 
     /** Whether this JVM has a Flight Recorder recording running (without starting Flight Recorder to find out). */
     private static boolean parentRecords() {
@@ -52,8 +56,10 @@ public final class ChildJvmLauncher implements Launcher {
         for (String o : config.jvmOptions()) {
             args.add(offStdout(o));
         }
+        String classpath = classpath(config);
+        this.archive = ClassDataArchive.of(config.classDataSharing(), config.javaExecutable(), args, classpath);
         args.add("-classpath");
-        args.add(classpath(config));
+        args.add(classpath);
         this.argfileLines = args;
     }
 
@@ -99,6 +105,10 @@ public final class ChildJvmLauncher implements Launcher {
         Path argfile = writeArgfile();
         try {
             List<String> command = new ArrayList<>(List.of(config.javaExecutable().toString(), "@" + argfile));
+            long launchId = LAUNCHES.incrementAndGet();
+            if (archive != null) {
+                command.addAll(archive.optionsFor(launchId));
+            }
             if (config.flightRecordings() != null && parentRecords()) {
                 command.add("-XX:StartFlightRecording:dumponexit=true,filename=" + config.flightRecordings()
                         .resolve("offload-worker-" + SELF.pid() + "-" + RECORDINGS.incrementAndGet() + ".jfr"));
@@ -114,8 +124,20 @@ public final class ChildJvmLauncher implements Launcher {
                     env.put(e.getKey(), e.getValue());
                 }
             }
-            Process process = pb.start();
-            return new Launched(process, () -> deleteQuietly(argfile));
+            Process process;
+            try {
+                process = pb.start();
+            } catch (IOException | RuntimeException e) {
+                if (archive != null) {
+                    archive.exited(launchId, false);
+                }
+                throw e;
+            }
+            return new Launched(process, () -> deleteQuietly(argfile), exit -> {
+                if (archive != null) {
+                    archive.exited(launchId, exit.clean());
+                }
+            });
         } catch (IOException | RuntimeException e) {
             deleteQuietly(argfile);
             throw e;

@@ -14,10 +14,17 @@ public interface Launcher {
     final class Launched {
         public final Process process;
         public final Runnable cleanup;
+        /** Runs once the process has exited and been reaped, before anyone is told. */
+        public final java.util.function.Consumer<WorkerExit> exited;
 
         public Launched(Process process, Runnable cleanup) {
+            this(process, cleanup, e -> { });
+        }
+
+        public Launched(Process process, Runnable cleanup, java.util.function.Consumer<WorkerExit> exited) {
             this.process = process;
             this.cleanup = cleanup;
+            this.exited = exited;
         }
     }
 }

@@ -48,6 +48,7 @@ public final class ProcessWorker {
     private final Process process;
     private final long pid;
     private final long startNanos = System.nanoTime();
+    private java.util.function.Consumer<WorkerExit> exitHook = e -> { };
     private final FrameWriter writer;
     private final FrameReader reader;
     private final InputStream stdout;
@@ -88,6 +89,7 @@ public final class ProcessWorker {
             throw Secrets.broken("cannot start a worker process: " + e.getMessage(), -1, null, null, "", e);
         }
         ProcessWorker w = new ProcessWorker(launched.process, maxFrameSize, listener);
+        w.exitHook = launched.exited;
         listener.onStarted(w);
         w.stderrThread.start();
         Thread readerThread = new Thread(w::readLoop, "offload-worker-" + w.pid);
@@ -295,6 +297,11 @@ public final class ProcessWorker {
         exit.complete(e);
         ready.completeExceptionally(new IllegalStateException("worker exited"));
         handshake.completeExceptionally(new IllegalStateException("worker exited"));
+        try {
+            exitHook.accept(e);
+        } catch (RuntimeException hookFailure) {
+            // bookkeeping of the launcher (e.g. an archive file); the exit itself must still be reported
+        }
         listener.onExit(this, e);
     }
 

@@ -1,0 +1,198 @@
+package dev.offload.internal.process;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A class-data-sharing archive for workers, created automatically and cached on disk: the classes a worker loads
+ * (Offload's, the codecs', the user's) mapped from a file instead of parsed and verified again in each new worker.
+ *
+ * <p>The first worker of a configuration runs as the <em>trainer</em>: it serves calls as usual and writes the
+ * archive when it exits cleanly (a dynamic AppCDS archive on JDK 17-24, {@code -XX:ArchiveClassesAtExit}; an AOT
+ * cache on JDK 25+, {@code -XX:AOTCacheOutput}), so no call waits for it. The parent moves the finished file into
+ * place atomically; later workers, of this JVM or of the next run, start with it. Only when the classpath is all
+ * jars (the JVM refuses to archive directories) and the workers run the parent's own JDK.
+ *
+ * <p>The file name is a hash of the JDK, the classpath (each jar's path, size and modification time) and the worker
+ * options, so a rebuilt jar or a changed flag makes a new archive; archives unused for {@value #STALE_DAYS} days
+ * are deleted. Off with {@code WorkerConfig.Builder.classDataSharing(false)} or {@code -Doffload.cds=false}.
+ */
+final class ClassDataArchive {
+    static final int STALE_DAYS = 14;
+    /** Trainers under way, by archive: one per archive in this JVM. */
+    private static final Map<Path, Long> TRAINING = new ConcurrentHashMap<>();
+
+    private final Path archive;
+    private final boolean aot;
+
+    private ClassDataArchive(Path archive, boolean aot) {
+        this.archive = archive;
+        this.aot = aot;
+    }
+
+    /**
+     * The archive for workers started with these options and this classpath, or null when sharing does not apply
+     * (turned off, a directory on the classpath, another JDK, no cache directory).
+     */
+    static ClassDataArchive of(boolean enabled, Path javaExecutable, List<String> options, String classpath) {
+        if (!enabled || !Boolean.parseBoolean(System.getProperty("offload.cds", "true"))) {
+            return null;
+        }
+        Path ownJava = Paths.get(System.getProperty("java.home"), "bin", "java");
+        if (!javaExecutable.toAbsolutePath().normalize().equals(ownJava.toAbsolutePath().normalize())) {
+            return null; // another JDK: its version and archive format are unknown here
+        }
+        for (String o : options) {
+            if (o.startsWith("-Xshare") || o.contains("SharedArchiveFile") || o.contains("ArchiveClassesAtExit")
+                    || o.contains("AOTCache") || o.contains("AOTMode")) {
+                return null; // the user manages class data sharing
+            }
+        }
+        try {
+            MessageDigest key = MessageDigest.getInstance("SHA-256");
+            update(key, System.getProperty("java.home"));
+            update(key, System.getProperty("java.vm.version"));
+            for (String o : options) {
+                update(key, o);
+            }
+            for (String entry : classpath.split(File.pathSeparator)) {
+                if (entry.isEmpty()) {
+                    continue;
+                }
+                Path p = Paths.get(entry);
+                if (!entry.endsWith(".jar") || !Files.isRegularFile(p)) {
+                    return null; // a directory (or a missing entry): the JVM would refuse to archive
+                }
+                update(key, p.toAbsolutePath().toString());
+                update(key, Long.toString(Files.size(p)));
+                update(key, Long.toString(Files.getLastModifiedTime(p).toMillis()));
+            }
+            Path dir = cacheDirectory();
+            if (dir == null) {
+                return null;
+            }
+            StringBuilder name = new StringBuilder("worker-");
+            byte[] digest = key.digest();
+            for (int i = 0; i < 12; i++) {
+                name.append(String.format("%02x", digest[i]));
+            }
+            boolean aot = Runtime.version().feature() >= 25;
+            return new ClassDataArchive(dir.resolve(name.append(aot ? ".aot" : ".jsa").toString()), aot);
+        } catch (IOException | NoSuchAlgorithmException e) {
+            return null;
+        }
+    }
+
+    private static void update(MessageDigest d, String s) {
+        d.update(s.getBytes(StandardCharsets.UTF_8));
+        d.update((byte) 0);
+    }
+
+    /** {@code $OFFLOAD_CACHE_DIR}, else {@code $XDG_CACHE_HOME/offload}, else {@code ~/.cache/offload}; null if unusable. */
+    private static Path cacheDirectory() {
+        String explicit = System.getProperty("offload.cache.dir", System.getenv("OFFLOAD_CACHE_DIR"));
+        Path base;
+        if (explicit != null && !explicit.isEmpty()) {
+            base = Paths.get(explicit);
+        } else {
+            String xdg = System.getenv("XDG_CACHE_HOME");
+            base = xdg != null && !xdg.isEmpty() ? Paths.get(xdg, "offload")
+                    : Paths.get(System.getProperty("user.home"), ".cache", "offload");
+        }
+        Path dir = base.resolve("cds");
+        try {
+            Files.createDirectories(dir);
+            return Files.isWritable(dir) ? dir : null;
+        } catch (IOException | SecurityException e) {
+            return null;
+        }
+    }
+
+    Path file() {
+        return archive;
+    }
+
+    /**
+     * Options for the next worker: use the archive if it exists; else, if no worker of this JVM is training it,
+     * make this one the trainer (writing to a temporary file named by {@link #trainingFile}); else nothing.
+     *
+     * @param launchId identifies the launch, so that {@link #exited} can find the trainer
+     */
+    List<String> optionsFor(long launchId) {
+        if (Files.isRegularFile(archive)) {
+            touch();
+            return List.of(aot ? "-XX:AOTCache=" + archive : "-XX:SharedArchiveFile=" + archive);
+        }
+        if (TRAINING.putIfAbsent(archive, launchId) != null) {
+            return List.of();
+        }
+        deleteStale();
+        Path out = trainingFile(launchId);
+        return List.of(aot ? "-XX:AOTCacheOutput=" + out : "-XX:ArchiveClassesAtExit=" + out);
+    }
+
+    private Path trainingFile(long launchId) {
+        return archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + "-" + launchId
+                + ".tmp");
+    }
+
+    /** A worker exited: if it was the trainer and exited cleanly, its archive takes its place. */
+    void exited(long launchId, boolean clean) {
+        if (!TRAINING.remove(archive, launchId)) {
+            return;
+        }
+        Path out = trainingFile(launchId);
+        try {
+            if (clean && Files.isRegularFile(out) && Files.size(out) > 0) {
+                Files.move(out, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            // another process put one in place meanwhile, or the directory vanished: the next start will tell
+        } finally {
+            try {
+                Files.deleteIfExists(out);
+            } catch (IOException e) {
+                // left for deleteStale
+            }
+        }
+    }
+
+    private void touch() {
+        try {
+            FileTime now = FileTime.from(Instant.now());
+            if (Files.getLastModifiedTime(archive).toInstant().isBefore(Instant.now().minus(Duration.ofDays(1)))) {
+                Files.setLastModifiedTime(archive, now);
+            }
+        } catch (IOException e) {
+            // only staleness bookkeeping
+        }
+    }
+
+    /** Deletes archives and leftover training files not used for {@value #STALE_DAYS} days. */
+    private void deleteStale() {
+        Instant limit = Instant.now().minus(Duration.ofDays(STALE_DAYS));
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(archive.getParent(), "worker-*")) {
+            for (Path f : files) {
+                if (Files.getLastModifiedTime(f).toInstant().isBefore(limit)) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+}
