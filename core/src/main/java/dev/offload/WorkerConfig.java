@@ -119,7 +119,10 @@ public final class WorkerConfig {
         return retire;
     }
 
-    /** Extra options for the worker JVM, after Offload's own (so they win). */
+    /**
+     * Extra options for the worker JVM, after Offload's own (so they win). Workers use the serial collector unless
+     * these choose one ({@code -XX:+UseG1GC}, {@code -XX:+UseParallelGC}, ...).
+     */
     public List<String> jvmOptions() {
         return jvmOptions;
     }

@@ -354,4 +354,10 @@ public final class Fns {
     public int instanceMethod(int x) {
         return x + 1;
     }
+
+    /** The garbage collectors of this JVM. */
+    public static String collectors() {
+        return java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .map(java.lang.management.GarbageCollectorMXBean::getName).collect(java.util.stream.Collectors.joining(","));
+    }
 }

@@ -232,4 +232,15 @@ class WorkerContextTest {
             assertEquals(System.getProperty("java.home"), ctx.runSync(Fns::systemProperty, "java.home"));
         }
     }
+
+    @Test
+    void workersUseTheSerialCollectorUnlessTheOptionsChooseOne() {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            assertEquals("Copy,MarkSweepCompact", ctx.runSync(Fns::collectors));
+        }
+        try (WorkerContext ctx = WorkerContext.open(WorkerConfig.builder().jvmOptions("-XX:+UseParallelGC").build())) {
+            assertEquals("PS MarkSweep,PS Scavenge", String.join(",", new java.util.TreeSet<>(
+                    java.util.List.of(ctx.runSync(Fns::collectors).split(",")))));
+        }
+    }
 }
