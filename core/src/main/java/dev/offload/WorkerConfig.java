@@ -43,6 +43,7 @@ public final class WorkerConfig {
     private final String allowSerializable;
     private final Path flightRecordings;
     private final boolean classDataSharing;
+    private final Duration spinWait;
 
     private WorkerConfig(Builder b) {
         idleTimeout = b.idleTimeout;
@@ -60,6 +61,7 @@ public final class WorkerConfig {
         allowSerializable = String.join(";", b.allowSerializable);
         flightRecordings = b.flightRecordings;
         classDataSharing = b.classDataSharing;
+        spinWait = b.spinWait;
     }
 
     /** The configuration used when none is given. */
@@ -91,6 +93,7 @@ public final class WorkerConfig {
         }
         b.flightRecordings = flightRecordings;
         b.classDataSharing = classDataSharing;
+        b.spinWait = spinWait;
         return b;
     }
 
@@ -175,6 +178,11 @@ public final class WorkerConfig {
         return classDataSharing;
     }
 
+    /** How long each side polls for the next frame before blocking (zero: never; the default). */
+    public Duration spinWait() {
+        return spinWait;
+    }
+
     @Override
     public String toString() {
         return "WorkerConfig(idleTimeout=" + idleTimeout + ", gracePeriod=" + gracePeriod + ", startupTimeout="
@@ -202,6 +210,7 @@ public final class WorkerConfig {
         private final List<String> allowSerializable = new ArrayList<>();
         private Path flightRecordings;
         private boolean classDataSharing = true;
+        private Duration spinWait = Duration.ZERO;
 
         private Builder() {}
 
@@ -350,6 +359,25 @@ public final class WorkerConfig {
          */
         public Builder classDataSharing(boolean enabled) {
             this.classDataSharing = enabled;
+            return this;
+        }
+
+        /**
+         * Low-latency mode: before blocking for the next frame, the worker (waiting for a call) and this JVM
+         * (waiting for a result) poll the pipe for up to {@code spin}, so a quick reply is read by a thread that
+         * still has its CPU. It cuts the round trip of short calls several-fold when spare cores exist, and makes it
+         * far worse when every core is busy (two spinning workers on two cores); so it is off by default. Measure
+         * with the benchmark harness (BENCHMARKS.md) before turning it on; 20-100 us is a typical value.
+         *
+         * @throws IllegalArgumentException if {@code spin} is negative or over 10 ms
+         */
+        public Builder spinWait(Duration spin) {
+            nonNegative("spinWait", spin);
+            if (spin.toMillis() > 10) {
+                throw new IllegalArgumentException("spinWait must be at most 10 ms, was " + spin
+                        + "; a longer spin only burns CPU");
+            }
+            this.spinWait = spin;
             return this;
         }
 

@@ -243,4 +243,18 @@ class WorkerContextTest {
                     java.util.List.of(ctx.runSync(Fns::collectors).split(",")))));
         }
     }
+
+    @Test
+    void lowLatencyModeSpinsOnBothSidesAndCallsStillWork() {
+        WorkerConfig config = WorkerConfig.builder().spinWait(Duration.ofNanos(50_000)).build();
+        try (WorkerContext ctx = WorkerContext.open(config)) {
+            assertEquals("50000", ctx.runSync(Fns::systemProperty, "offload.spinNanos"));
+            for (int i = 0; i < 100; i++) {
+                assertEquals(i * i, ctx.runSync(Fns::square, i));
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> WorkerConfig.builder().spinWait(Duration.ofMillis(11)));
+        assertEquals("spinWait must be at most 10 ms, was PT0.011S; a longer spin only burns CPU", e.getMessage());
+    }
 }

@@ -477,7 +477,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         long t0 = System.nanoTime();
         dev.offload.internal.events.WorkerStartedEvent event = Telemetry.starting();
         ProcessWorker w = ProcessWorker.start(launcher, configure, config.startupTimeout(), config.maxFrameSize(),
-                this);
+                config.spinWait().toNanos(), this);
         event.end();
         telemetry.started(event, w, t0);
         return w;

@@ -32,7 +32,7 @@ public final class WorkerMain {
         System.setOut(new PrintStream(new BufferedOutputStream(new OutputFrames(writer, 0), 8192), true));
         System.setErr(new PrintStream(new BufferedOutputStream(new OutputFrames(writer, Protocol.FLAG_STDERR), 8192), true));
         FrameReader reader = new FrameReader(new BufferedInputStream(new FileInputStream(FileDescriptor.in), 65536),
-                maxFrameSize);
+                maxFrameSize).spinBeforeBlocking(Long.getLong("offload.spinNanos", 0));
         System.setIn(new ByteArrayInputStream(new byte[0]));
         ignoreSigint();
         writer.writeHandshake(ownPid());

@@ -64,6 +64,9 @@ public final class ChildJvmLauncher implements Launcher {
         for (Map.Entry<String, String> p : config.systemProperties().entrySet()) {
             args.add("-D" + p.getKey() + "=" + p.getValue());
         }
+        if (!config.spinWait().isZero()) {
+            args.add("-Doffload.spinNanos=" + config.spinWait().toNanos());
+        }
         if (config.jvmOptions().stream().noneMatch(ChildJvmLauncher::selectsCollector)) {
             args.add(DEFAULT_COLLECTOR);
         }

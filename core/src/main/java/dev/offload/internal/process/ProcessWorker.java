@@ -81,7 +81,7 @@ public final class ProcessWorker {
      *     {@code startupTimeout} (it is then killed)
      */
     public static ProcessWorker start(Launcher launcher, FrameBuffer configure, Duration startupTimeout,
-            int maxFrameSize, Listener listener) {
+            int maxFrameSize, long spinNanos, Listener listener) {
         Launcher.Launched launched;
         try {
             launched = launcher.launch();
@@ -89,6 +89,7 @@ public final class ProcessWorker {
             throw Secrets.broken("cannot start a worker process: " + e.getMessage(), -1, null, null, "", e);
         }
         ProcessWorker w = new ProcessWorker(launched.process, maxFrameSize, listener);
+        w.reader.spinBeforeBlocking(spinNanos);
         w.exitHook = launched.exited;
         listener.onStarted(w);
         w.stderrThread.start();
