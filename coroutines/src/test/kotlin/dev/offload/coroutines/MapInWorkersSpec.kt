@@ -157,6 +157,20 @@ class MapInWorkersSpec : FunSpec({
         }
     }
 
+    test("stateful: take(3) on an endless flow stops, and the pinned workers go back to the cache") {
+        val endless = flow {
+            var i = 0
+            while (true) emit(i++)
+        }
+        val task = statefulTask(listOf("a", "b"), ::openSlot, ::applySlot)
+        val firstThree = withTimeout(30.seconds) { endless.mapInWorkers(task).take(3).toList() }
+        firstThree.map { it.split("|")[5].toInt() } shouldBe listOf(0, 1, 4)
+        val stats = currentWorkerContext().statistics()
+        stats.runningWorkers() shouldBe 0
+        // each slot's worker was either killed (its element cancelled) or released back to the cache
+        (stats.idleWorkers() + stats.workersKilled()) shouldBe stats.workersStarted()
+    }
+
     test("stateful: mismatched concurrency and lambdas are refused") {
         shouldThrow<IllegalArgumentException> {
             listOf(1).mapInWorkers(statefulTask(listOf("a", "b"), ::openSlot, ::applySlot), concurrency = 3)

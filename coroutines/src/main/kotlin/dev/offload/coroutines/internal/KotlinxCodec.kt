@@ -110,6 +110,7 @@ internal class KotlinxJsonCodec(
 }
 
 /** CBOR with byte arrays as byte strings; the worker creates it with the no-argument constructor. */
+@OptIn(kotlinx.serialization.ExperimentalSerializationApi::class)
 internal class KotlinxCborCodec(
     arguments: List<KSerializer<Any?>>?,
     result: KSerializer<Any?>?,
