@@ -76,7 +76,7 @@ internal abstract class KotlinxCodec(
         /** The serializer for a JVM parameter or return type, nullable unless primitive. */
         @Suppress("UNCHECKED_CAST")
         fun serializerFor(type: Type): KSerializer<Any?> {
-            val s = serializer(type) as KSerializer<Any>
+            val s = serializer(type)
             return (if (type is Class<*> && type.isPrimitive) s else s.nullable) as KSerializer<Any?>
         }
 
