@@ -142,7 +142,9 @@ final class ClassDataArchive {
         }
         deleteStale();
         Path out = trainingFile(launchId);
-        return List.of(aot ? "-XX:AOTCacheOutput=" + out : "-XX:ArchiveClassesAtExit=" + out);
+        // The dump warns about every class it skips (generated accessors, JFR classes): noise on the user's stderr.
+        return aot ? List.of("-XX:AOTCacheOutput=" + out, "-Xlog:aot*=error:stderr", "-Xlog:cds*=error:stderr")
+                : List.of("-XX:ArchiveClassesAtExit=" + out, "-Xlog:cds*=error:stderr");
     }
 
     private Path trainingFile(long launchId) {
