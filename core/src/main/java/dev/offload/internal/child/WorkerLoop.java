@@ -55,6 +55,9 @@ final class WorkerLoop {
             Frame f = reader.read();
             if (f == null) {
                 states.closeAll();
+                if (Training.enabled()) {
+                    Training.exerciseCodecs();
+                }
                 return 0;
             }
             switch (f.type) {

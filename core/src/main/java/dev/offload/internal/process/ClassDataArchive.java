@@ -143,8 +143,9 @@ final class ClassDataArchive {
         deleteStale();
         Path out = trainingFile(launchId);
         // The dump warns about every class it skips (generated accessors, JFR classes): noise on the user's stderr.
-        return aot ? List.of("-XX:AOTCacheOutput=" + out, "-Xlog:aot*=error:stderr", "-Xlog:cds*=error:stderr")
-                : List.of("-XX:ArchiveClassesAtExit=" + out, "-Xlog:cds*=error:stderr");
+        return aot ? List.of("-XX:AOTCacheOutput=" + out, "-Xlog:aot*=error:stderr", "-Xlog:cds*=error:stderr",
+                "-Doffload.train=true")
+                : List.of("-XX:ArchiveClassesAtExit=" + out, "-Xlog:cds*=error:stderr", "-Doffload.train=true");
     }
 
     private Path trainingFile(long launchId) {
