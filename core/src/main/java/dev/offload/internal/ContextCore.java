@@ -66,6 +66,8 @@ public final class ContextCore implements ProcessWorker.Listener {
     /** Workers being killed because their call was cancelled: never cached again, replies ignored. */
     private final Set<ProcessWorker> doomed = new HashSet<>();
     private int running;
+    /** A prune of idle workers is scheduled (guarded by the lock). */
+    private boolean pruneScheduled;
     /** Worker starts under way (not yet in {@code live}); close() waits for them. */
     private int starting;
     private boolean closing;
@@ -676,12 +678,16 @@ public final class ContextCore implements ProcessWorker.Listener {
         }
         idle.addFirst(new Idle(w, System.nanoTime()));
         long timeout = config.idleTimeout().toNanos();
-        if (timeout < TimeUnit.DAYS.toNanos(365)) {
+        if (!pruneScheduled && timeout < TimeUnit.DAYS.toNanos(365)) {
+            pruneScheduled = true; // one timer per context, not one per call: it re-arms itself
             Timers.schedule(this::pruneIdle, timeout);
         }
     }
 
-    /** Shuts down workers idle for longer than the idle timeout (the least recently used are at the tail). */
+    /**
+     * Shuts down workers idle for longer than the idle timeout (the least recently used are at the tail), then
+     * re-arms for the next one to expire.
+     */
     private void pruneIdle() {
         List<ProcessWorker> expired = new ArrayList<>();
         synchronized (lock) {
@@ -689,6 +695,11 @@ public final class ContextCore implements ProcessWorker.Listener {
             long timeout = config.idleTimeout().toNanos();
             while (!idle.isEmpty() && now - idle.peekLast().since >= timeout) {
                 expired.add(idle.pollLast().worker);
+            }
+            if (idle.isEmpty() || closing) {
+                pruneScheduled = false;
+            } else {
+                Timers.schedule(this::pruneIdle, Math.max(0, idle.peekLast().since + timeout - now));
             }
         }
         expired.forEach(ProcessWorker::closeInput);

@@ -18,6 +18,11 @@ final class Timers {
         TIMER.setRemoveOnCancelPolicy(true);
     }
 
+    /** Chores waiting to run, for tests. */
+    static int pending() {
+        return TIMER.getQueue().size();
+    }
+
     static ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
         return TIMER.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
     }
