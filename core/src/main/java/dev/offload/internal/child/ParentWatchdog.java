@@ -14,6 +14,8 @@ final class ParentWatchdog implements Runnable {
 
     private final long parentPid;
     private final long parentStartMillis;
+    /** Whether {@code /proc/self/stat} names the parent (decided at the first check). */
+    private Boolean viaProc;
 
     private ParentWatchdog(long parentPid, long parentStartMillis) {
         this.parentPid = parentPid;
@@ -43,7 +45,31 @@ final class ParentWatchdog implements Runnable {
         Runtime.getRuntime().halt(EXIT_PARENT_GONE);
     }
 
+    /** Our parent's pid from {@code /proc/self/stat} (Linux), or -1 where there is no such file. */
+    private static long procParentPid() {
+        try {
+            String stat = new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/self/stat")),
+                    java.nio.charset.StandardCharsets.US_ASCII);
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 3); // state, ppid, rest
+            return Long.parseLong(fields[1]);
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Where {@code /proc} says the parent is our direct parent, its death shows as a new parent pid (the orphan is
+     * re-parented): one small file read per check, no {@code ProcessHandle} machinery (which costs a fresh worker
+     * some 40 ms of CPU and a thread pool). Otherwise (no {@code /proc}, or a launcher script in between) the pid
+     * and start instant are checked through {@code ProcessHandle}.
+     */
     private boolean parentAlive() {
+        if (viaProc == null) {
+            viaProc = procParentPid() == parentPid;
+        }
+        if (viaProc) {
+            return procParentPid() == parentPid;
+        }
         Optional<ProcessHandle> parent = ProcessHandle.of(parentPid);
         if (parent.isEmpty() || !parent.get().isAlive()) {
             return false;
