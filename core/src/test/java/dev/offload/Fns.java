@@ -341,6 +341,8 @@ public final class Fns {
     /** Not allowed by the codec's allow-list: a plain Serializable class. */
     public static final class Opaque implements java.io.Serializable {
         private static final long serialVersionUID = 1L;
+
+        public Opaque() {}
     }
 
     public static int takesOpaque(Opaque o) {
