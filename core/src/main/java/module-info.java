@@ -15,5 +15,8 @@ module dev.offload {
     exports dev.offload.internal to dev.offload.coroutines;
     exports dev.offload.internal.protocol to dev.offload.coroutines;
 
+    // Only to read this JVM's -javaagent options for workers (AgentInheritance); used when present.
+    requires static java.management;
+
     uses dev.offload.MapBackend;
 }

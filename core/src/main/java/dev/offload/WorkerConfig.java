@@ -23,7 +23,8 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>Defaults: idle timeout 10 minutes, grace period 30 seconds, startup timeout 30 seconds, no init, no
- * retire, the parent's {@code java} ({@code java.home}) and classpath, maximum frame 256 MiB, no prestart.
+ * retire, the parent's {@code java} ({@code java.home}) and classpath, maximum frame 256 MiB, no prestart, the
+ * parent's JaCoCo agent if it has one ({@link AgentInheritance#JACOCO}).
  */
 public final class WorkerConfig {
     private static final WorkerConfig DEFAULT = new Builder().build();
@@ -41,6 +42,7 @@ public final class WorkerConfig {
     private final int prestart;
     private final int maxFrameSize;
     private final String allowSerializable;
+    private final AgentInheritance inheritAgents;
 
     private WorkerConfig(Builder b) {
         idleTimeout = b.idleTimeout;
@@ -56,6 +58,7 @@ public final class WorkerConfig {
         prestart = b.prestart;
         maxFrameSize = b.maxFrameSize;
         allowSerializable = String.join(";", b.allowSerializable);
+        inheritAgents = b.inheritAgents;
     }
 
     /** The configuration used when none is given. */
@@ -85,6 +88,7 @@ public final class WorkerConfig {
         if (!allowSerializable.isEmpty()) {
             b.allowSerializable.add(allowSerializable);
         }
+        b.inheritAgents = inheritAgents;
         return b;
     }
 
@@ -153,13 +157,18 @@ public final class WorkerConfig {
         return allowSerializable;
     }
 
+    /** Which of this JVM's Java agents workers start with; {@link AgentInheritance#JACOCO} by default. */
+    public AgentInheritance inheritAgents() {
+        return inheritAgents;
+    }
+
     @Override
     public String toString() {
         return "WorkerConfig(idleTimeout=" + idleTimeout + ", gracePeriod=" + gracePeriod + ", startupTimeout="
                 + startupTimeout + ", init=" + (init != null) + ", retire=" + (retire != null) + ", jvmOptions="
                 + jvmOptions + ", systemProperties=" + systemProperties + ", environment=" + environment.keySet()
                 + ", javaExecutable=" + javaExecutable + ", extraClasspath=" + extraClasspath + ", prestart="
-                + prestart + ", maxFrameSize=" + maxFrameSize + ")";
+                + prestart + ", maxFrameSize=" + maxFrameSize + ", inheritAgents=" + inheritAgents + ")";
     }
 
     /** Builds a {@link WorkerConfig}; every setter checks its value and names it when it is bad. */
@@ -177,6 +186,7 @@ public final class WorkerConfig {
         private int prestart;
         private int maxFrameSize = 256 * 1024 * 1024;
         private final List<String> allowSerializable = new ArrayList<>();
+        private AgentInheritance inheritAgents = AgentInheritance.JACOCO;
 
         private Builder() {}
 
@@ -295,6 +305,16 @@ public final class WorkerConfig {
             Objects.requireNonNull(pattern, "pattern");
             java.io.ObjectInputFilter.Config.createFilter(pattern); // fails on bad syntax, naming it
             allowSerializable.add(pattern);
+            return this;
+        }
+
+        /**
+         * Which of this JVM's {@code -javaagent:} options workers start with: by default JaCoCo's, so that code run
+         * in workers counts in coverage reports (see {@link AgentInheritance} for what workers must do for their
+         * coverage to be written).
+         */
+        public Builder inheritAgents(AgentInheritance which) {
+            this.inheritAgents = Objects.requireNonNull(which, "inheritAgents");
             return this;
         }
 

@@ -35,6 +35,7 @@ public final class ChildJvmLauncher implements Launcher {
     public ChildJvmLauncher(WorkerConfig config) {
         this.config = config;
         List<String> args = new ArrayList<>(BASE_OPTIONS);
+        args.addAll(ParentAgents.forWorker(config.inheritAgents(), inheritedJavaOptions(config)));
         if (!config.allowSerializable().isEmpty()) {
             args.add("-D" + JavaCodec.ALLOW_PROPERTY + "=" + config.allowSerializable());
         }
@@ -47,6 +48,22 @@ public final class ChildJvmLauncher implements Launcher {
         args.add("-classpath");
         args.add(classpath(config));
         this.argfileLines = args;
+    }
+
+    /**
+     * What the worker's {@code java} reads from its environment besides its command line ({@code JAVA_TOOL_OPTIONS}
+     * and {@code JDK_JAVA_OPTIONS}, after the configured changes): agents there need not be passed again.
+     */
+    private static String inheritedJavaOptions(WorkerConfig config) {
+        StringBuilder s = new StringBuilder();
+        for (String name : List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
+            String value = config.environment().containsKey(name)
+                    ? config.environment().get(name) : System.getenv(name);
+            if (value != null) {
+                s.append(value).append('\n');
+            }
+        }
+        return s.toString();
     }
 
     /**
