@@ -87,6 +87,7 @@ class CancellationTest {
     @Test
     void timeoutOnTheFutureKillsWorker() throws Exception {
         try (WorkerContext ctx = WorkerContext.open()) {
+            ctx.runSync(Fns::pid); // a warm worker: the 300 ms then go to the call, not to starting a JVM
             CompletableFuture<Integer> f = ctx.submit(Fns::touchThenSpin, marker()).orTimeout(300, TimeUnit.MILLISECONDS);
             long pid = busyWorkerPid();
             Throwable t = assertThrows(Exception.class, f::join);

@@ -66,13 +66,15 @@ final class ParentAgents {
 
     /**
      * The JaCoCo agent option with {@code append=true} (so workers add to the execution data instead of
-     * replacing it), or {@code null} when it must not be inherited ({@code output=tcpserver}: one port).
+     * replacing it) and a session id (so the agent does not look up the host name), or {@code null} when it must
+     * not be inherited ({@code output=tcpserver}: one port).
      */
     static String jacocoAppending(String option) {
         String jar = jarOf(option);
         String rest = option.substring(JAVAAGENT.length() + jar.length());
         List<String> settings = new ArrayList<>();
         boolean append = false;
+        boolean sessionId = false;
         if (rest.startsWith("=")) {
             for (String s : rest.substring(1).split(",")) {
                 if (s.isEmpty()) {
@@ -86,11 +88,16 @@ final class ParentAgents {
                     s = "append=true";
                     append = true;
                 }
+                sessionId |= key.equals("sessionid");
                 settings.add(s);
             }
         }
         if (!append) {
             settings.add("append=true");
+        }
+        if (!sessionId) {
+            // Without one the agent names its session after the host name, and looking that up opens a socket.
+            settings.add("sessionid=offload-worker-" + ProcessHandle.current().pid());
         }
         return JAVAAGENT + jar + "=" + String.join(",", settings);
     }

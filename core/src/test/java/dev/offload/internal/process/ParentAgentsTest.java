@@ -14,16 +14,17 @@ class ParentAgentsTest {
     private static final String JACOCO =
             "-javaagent:/repo/org.jacoco.agent-0.8.15-runtime.jar=destfile=/p/target/jacoco.exec,includes=dev.*";
     private static final String PROFILER = "-javaagent:/opt/profiler/agent.jar=port=9999";
+    private static final String APPEND = ",append=true,sessionid=offload-worker-" + ProcessHandle.current().pid();
     private static final List<String> PARENT = List.of("-Xmx1g", PROFILER, JACOCO, "-agentlib:jdwp=transport=x");
 
     @Test
     void jacocoIsInheritedByDefaultWithAppend() {
-        assertEquals(List.of(JACOCO + ",append=true"), ParentAgents.select(PARENT, AgentInheritance.JACOCO, ""));
+        assertEquals(List.of(JACOCO + APPEND), ParentAgents.select(PARENT, AgentInheritance.JACOCO, ""));
     }
 
     @Test
     void allInheritsEveryJavaAgentButNoNativeAgent() {
-        assertEquals(List.of(PROFILER, JACOCO + ",append=true"), ParentAgents.select(PARENT, AgentInheritance.ALL, ""));
+        assertEquals(List.of(PROFILER, JACOCO + APPEND), ParentAgents.select(PARENT, AgentInheritance.ALL, ""));
     }
 
     @Test
@@ -38,9 +39,9 @@ class ParentAgentsTest {
 
     @Test
     void appendFalseBecomesAppendTrue() {
-        assertEquals("-javaagent:/a/jacocoagent.jar=append=true,destfile=x.exec",
-                ParentAgents.jacocoAppending("-javaagent:/a/jacocoagent.jar=append=false,destfile=x.exec"));
-        assertEquals("-javaagent:/a/jacocoagent.jar=append=true",
+        assertEquals("-javaagent:/a/jacocoagent.jar=append=true,sessionid=s,destfile=x.exec",
+                ParentAgents.jacocoAppending("-javaagent:/a/jacocoagent.jar=append=false,sessionid=s,destfile=x.exec"));
+        assertEquals("-javaagent:/a/jacocoagent.jar=" + APPEND.substring(1),
                 ParentAgents.jacocoAppending("-javaagent:/a/jacocoagent.jar"));
     }
 

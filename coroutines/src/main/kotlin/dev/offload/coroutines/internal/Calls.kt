@@ -21,9 +21,8 @@ import kotlinx.serialization.SerializationException
 import kotlinx.serialization.serializer
 
 /** The serializer for a reified type, or a call-site error saying how to get one. */
-@Suppress("UNCHECKED_CAST")
 internal fun serializerOf(type: KType, role: String): KSerializer<Any?> = try {
-    serializer(type) as KSerializer<Any?>
+    serializer(type)
 } catch (e: SerializationException) {
     throw IllegalArgumentException(
         "no serializer for the $role type $type: annotate the class with @Serializable (kotlinx-serialization), " +

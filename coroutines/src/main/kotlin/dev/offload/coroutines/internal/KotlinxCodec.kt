@@ -7,6 +7,7 @@ import java.io.DataOutputStream
 import java.io.InputStream
 import java.io.OutputStream
 import java.lang.reflect.Type
+import kotlinx.serialization.ExperimentalSerializationApi
 import kotlinx.serialization.KSerializer
 import kotlinx.serialization.builtins.nullable
 import kotlinx.serialization.builtins.serializer
@@ -76,7 +77,7 @@ internal abstract class KotlinxCodec(
         /** The serializer for a JVM parameter or return type, nullable unless primitive. */
         @Suppress("UNCHECKED_CAST")
         fun serializerFor(type: Type): KSerializer<Any?> {
-            val s = serializer(type) as KSerializer<Any>
+            val s = serializer(type)
             return (if (type is Class<*> && type.isPrimitive) s else s.nullable) as KSerializer<Any?>
         }
 
@@ -110,6 +111,7 @@ internal class KotlinxJsonCodec(
 }
 
 /** CBOR with byte arrays as byte strings; the worker creates it with the no-argument constructor. */
+@OptIn(ExperimentalSerializationApi::class) // Cbor is still experimental in kotlinx-serialization 1.11
 internal class KotlinxCborCodec(
     arguments: List<KSerializer<Any?>>?,
     result: KSerializer<Any?>?,
