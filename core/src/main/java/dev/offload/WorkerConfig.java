@@ -186,7 +186,7 @@ public final class WorkerConfig {
         private int prestart;
         private int maxFrameSize = 256 * 1024 * 1024;
         private final List<String> allowSerializable = new ArrayList<>();
-        private AgentInheritance inheritAgents = AgentInheritance.JACOCO;
+        private AgentInheritance inheritAgents = AgentInheritance.fromSystemProperty();
 
         private Builder() {}
 
@@ -309,9 +309,9 @@ public final class WorkerConfig {
         }
 
         /**
-         * Which of this JVM's {@code -javaagent:} options workers start with: by default JaCoCo's, so that code run
-         * in workers counts in coverage reports (see {@link AgentInheritance} for what workers must do for their
-         * coverage to be written).
+         * Which of this JVM's {@code -javaagent:} options workers start with: by default JaCoCo's (or what the
+         * system property {@value AgentInheritance#PROPERTY} says), so that code run in workers counts in coverage
+         * reports (see {@link AgentInheritance} for what workers must do for their coverage to be written).
          */
         public Builder inheritAgents(AgentInheritance which) {
             this.inheritAgents = Objects.requireNonNull(which, "inheritAgents");

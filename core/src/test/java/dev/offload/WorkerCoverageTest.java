@@ -45,7 +45,9 @@ class WorkerCoverageTest {
             Assumptions.abort("not running under the JaCoCo agent");
         }
         long since = System.currentTimeMillis();
-        try (WorkerContext ctx = WorkerContext.open()) {
+        // JACOCO is the default, but the build may turn it off for speed (dev.offload.inheritAgents): ask for it.
+        WorkerConfig config = WorkerConfig.builder().inheritAgents(AgentInheritance.JACOCO).build();
+        try (WorkerContext ctx = WorkerContext.open(config)) {
             assertEquals(111, ctx.runSync(CoveredOnlyInWorkers::collatzSteps, 27));
             assertEquals(0, ctx.runSync(CoveredOnlyInWorkers::collatzSteps, 1));
         } // close() returns once the worker has exited, and so has written its coverage
