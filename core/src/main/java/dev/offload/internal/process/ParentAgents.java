@@ -11,11 +11,12 @@ import java.util.Locale;
 /**
  * The {@code -javaagent:} options of this JVM that a worker should start with.
  *
- * <p>This JVM's options come from {@code RuntimeMXBean.getInputArguments()} when the {@code java.management}
- * module is present (always on the class path; on the module path when something requires it): it is the only
- * portable source that includes options read from @argfiles. Without it, the command line from
- * {@link ProcessHandle.Info#arguments()} is used, with @argfiles that still exist expanded (on Windows that list is
- * empty, so nothing is inherited there).
+ * <p>This JVM's options come from its command line ({@link ProcessHandle.Info#arguments()}, with @argfiles that
+ * still exist expanded): cheap, and complete when present. The JDK gives no arguments for a command line longer
+ * than a page (a long class path) nor on some platforms; then {@code RuntimeMXBean.getInputArguments()} is asked,
+ * when the {@code java.management} module is present (always on the class path; on the module path when something
+ * requires it). It is not asked first because loading it costs some 100 ms, which would delay every first worker.
+ * Options from {@code JAVA_TOOL_OPTIONS} and {@code JDK_JAVA_OPTIONS} need neither: workers inherit the environment.
  */
 final class ParentAgents {
     private static final String JAVAAGENT = "-javaagent:";
@@ -114,15 +115,16 @@ final class ParentAgents {
     }
 
     private static List<String> readOptions() {
-        if (ModuleLayer.boot().findModule("java.management").isPresent()) {
+        String[] commandLine = ProcessHandle.current().info().arguments().orElse(new String[0]);
+        if (commandLine.length == 0 && ModuleLayer.boot().findModule("java.management").isPresent()) {
             try {
                 return Management.inputArguments();
             } catch (LinkageError | RuntimeException e) {
-                // fall through to the command line
+                return List.of();
             }
         }
         List<String> options = new ArrayList<>();
-        for (String a : ProcessHandle.current().info().arguments().orElse(new String[0])) {
+        for (String a : commandLine) {
             if (a.startsWith("@") && Files.isRegularFile(Path.of(a.substring(1)))) {
                 options.addAll(argfileWords(Path.of(a.substring(1))));
             } else {
