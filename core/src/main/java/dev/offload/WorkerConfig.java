@@ -23,7 +23,8 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>Defaults: idle timeout 10 minutes, grace period 30 seconds, startup timeout 30 seconds, no init, no
- * retire, the parent's {@code java} ({@code java.home}) and classpath, maximum frame 256 MiB, no prestart.
+ * retire, the parent's {@code java} ({@code java.home}) and classpath, maximum frame 256 MiB, no prestart, the
+ * parent's JaCoCo agent if it has one ({@link AgentInheritance#JACOCO}).
  */
 public final class WorkerConfig {
     private static final WorkerConfig DEFAULT = new Builder().build();
@@ -44,6 +45,7 @@ public final class WorkerConfig {
     private final Path flightRecordings;
     private final boolean classDataSharing;
     private final Duration spinWait;
+    private final AgentInheritance inheritAgents;
 
     private WorkerConfig(Builder b) {
         idleTimeout = b.idleTimeout;
@@ -62,6 +64,7 @@ public final class WorkerConfig {
         flightRecordings = b.flightRecordings;
         classDataSharing = b.classDataSharing;
         spinWait = b.spinWait;
+        inheritAgents = b.inheritAgents;
     }
 
     /** The configuration used when none is given. */
@@ -94,6 +97,7 @@ public final class WorkerConfig {
         b.flightRecordings = flightRecordings;
         b.classDataSharing = classDataSharing;
         b.spinWait = spinWait;
+        b.inheritAgents = inheritAgents;
         return b;
     }
 
@@ -181,6 +185,9 @@ public final class WorkerConfig {
     /** How long each side polls for the next frame before blocking (zero: never; the default). */
     public Duration spinWait() {
         return spinWait;
+    /** Which of this JVM's Java agents workers start with; {@link AgentInheritance#JACOCO} by default. */
+    public AgentInheritance inheritAgents() {
+        return inheritAgents;
     }
 
     @Override
@@ -189,7 +196,7 @@ public final class WorkerConfig {
                 + startupTimeout + ", init=" + (init != null) + ", retire=" + (retire != null) + ", jvmOptions="
                 + jvmOptions + ", systemProperties=" + systemProperties + ", environment=" + environment.keySet()
                 + ", javaExecutable=" + javaExecutable + ", extraClasspath=" + extraClasspath + ", prestart="
-                + prestart + ", maxFrameSize=" + maxFrameSize
+                + prestart + ", maxFrameSize=" + maxFrameSize + ", inheritAgents=" + inheritAgents
                 + (flightRecordings == null ? "" : ", flightRecordings=" + flightRecordings) + ")";
     }
 
@@ -211,6 +218,7 @@ public final class WorkerConfig {
         private Path flightRecordings;
         private boolean classDataSharing = true;
         private Duration spinWait = Duration.ZERO;
+        private AgentInheritance inheritAgents = AgentInheritance.fromSystemProperty();
 
         private Builder() {}
 
@@ -378,6 +386,12 @@ public final class WorkerConfig {
                         + "; a longer spin only burns CPU");
             }
             this.spinWait = spin;
+         * Which of this JVM's {@code -javaagent:} options workers start with: by default JaCoCo's (or what the
+         * system property {@value AgentInheritance#PROPERTY} says), so that code run in workers counts in coverage
+         * reports (see {@link AgentInheritance} for what workers must do for their coverage to be written).
+         */
+        public Builder inheritAgents(AgentInheritance which) {
+            this.inheritAgents = Objects.requireNonNull(which, "inheritAgents");
             return this;
         }
 

@@ -52,8 +52,10 @@ import java.util.stream.Stream;
  * JVM's {@code System.out} and {@code System.err}, before the call returns. It cannot corrupt the protocol.
  *
  * <p>Pitfalls: global state in a worker survives between calls on that worker but not across workers; do not
- * rely on it unless you control retirement. Workers see the classpath of this JVM ({@code java.class.path});
- * classes loaded by custom class loaders need {@link WorkerConfig.Builder#extraClasspath}.
+ * rely on it unless you control retirement. Workers see the module path and class path of this JVM
+ * ({@code jdk.module.path}, {@code java.class.path}), all on their class path; classes loaded by custom class
+ * loaders need {@link WorkerConfig.Builder#extraClasspath}. A named module that passes method references to
+ * Offload must open their package to {@code dev.offload}.
  *
  * <p>Thread-safe: any number of threads may call one context.
  */

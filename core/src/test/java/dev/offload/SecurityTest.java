@@ -30,7 +30,7 @@ class SecurityTest {
     void noSocketIsOpenedByTheParentOrTheWorker() throws Exception {
         List<String> before = parentSockets();
         try (WorkerContext ctx = WorkerContext.open()) {
-            assertEquals(List.of(), ctx.runSync(Fns::socketFds), "the worker has no socket at all");
+            assertEquals(List.of(), ctx.runSync(Fns::socketFds), "the worker has no network socket at all");
             assertEquals(before, parentSockets(), "running a worker opened no socket in the parent");
         }
     }

@@ -91,7 +91,7 @@ public final class Functions {
             return null;
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IllegalArgumentException("cannot read the method behind " + fn.getClass().getName()
-                    + " (" + e + "); if it is declared in a named module, open its package to dev.offload.core", e);
+                    + " (" + e + "); if it is declared in a named module, open its package to dev.offload", e);
         }
     }
 

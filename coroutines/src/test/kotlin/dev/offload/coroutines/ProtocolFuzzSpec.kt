@@ -80,7 +80,7 @@ private inline fun allocatedBy(block: () -> Unit): Long {
     return threadBean.getThreadAllocatedBytes(id) - before
 }
 
-@OptIn(io.kotest.common.ExperimentalKotest::class)
+@OptIn(io.kotest.common.ExperimentalKotest::class) // PropTestConfig(seed = ...)
 class ProtocolFuzzSpec : FunSpec({
     val config = PropTestConfig(seed = 20261122)
 

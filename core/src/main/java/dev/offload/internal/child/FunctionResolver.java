@@ -32,7 +32,7 @@ final class FunctionResolver {
                 t = doResolve(id);
             } catch (ClassNotFoundException | NoClassDefFoundError e) {
                 throw new IllegalStateException("cannot resolve " + id + " in the worker: class " + e.getMessage()
-                        + " is not on the worker's classpath (the parent's java.class.path plus"
+                        + " is not on the worker's classpath (the parent's module path and class path plus"
                         + " WorkerConfig extraClasspath); code loaded by a custom class loader must be added with"
                         + " WorkerConfig.builder().extraClasspath(...)", e);
             } catch (ReflectiveOperationException | RuntimeException e) {

@@ -13,10 +13,11 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Starts a worker JVM: the configured {@code java} (the parent's {@code java.home} by default), the parent's
- * classpath in order plus extra entries, Offload's JVM options then the user's, all in an owner-only @argfile
+ * module path and classpath in order plus extra entries (all on the worker's class path), Offload's JVM options then the user's, all in an owner-only @argfile
  * (never a long command line) that is deleted once the worker has started. The main class and its arguments
  * stay on the visible command line, so {@code ps} shows what the process is.
  */
@@ -58,6 +59,7 @@ public final class ChildJvmLauncher implements Launcher {
     public ChildJvmLauncher(WorkerConfig config) {
         this.config = config;
         List<String> args = new ArrayList<>(BASE_OPTIONS);
+        args.addAll(ParentAgents.forWorker(config.inheritAgents(), inheritedJavaOptions(config)));
         if (!config.allowSerializable().isEmpty()) {
             args.add("-D" + JavaCodec.ALLOW_PROPERTY + "=" + config.allowSerializable());
         }
@@ -78,6 +80,22 @@ public final class ChildJvmLauncher implements Launcher {
         args.add("-classpath");
         args.add(classpath);
         this.argfileLines = args;
+    }
+
+    /**
+     * What the worker's {@code java} reads from its environment besides its command line ({@code JAVA_TOOL_OPTIONS}
+     * and {@code JDK_JAVA_OPTIONS}, after the configured changes): agents there need not be passed again.
+     */
+    private static String inheritedJavaOptions(WorkerConfig config) {
+        StringBuilder s = new StringBuilder();
+        for (String name : List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
+            String value = config.environment().containsKey(name)
+                    ? config.environment().get(name) : System.getenv(name);
+            if (value != null) {
+                s.append(value).append('\n');
+            }
+        }
+        return s.toString();
     }
 
     /**
@@ -104,9 +122,13 @@ public final class ChildJvmLauncher implements Launcher {
         return option;
     }
 
-    /** The worker's classpath: the parent's {@code java.class.path}, in order, then the extra entries. */
+    /**
+     * The worker's classpath: the parent's module path ({@code jdk.module.path}, its directories of modules
+     * expanded), then its {@code java.class.path}, in order, then the extra entries. A worker runs everything on
+     * the class path, so it finds its own main class and the user's classes however the parent was started.
+     */
     static String classpath(WorkerConfig config) {
-        List<String> entries = new ArrayList<>();
+        List<String> entries = new ArrayList<>(modulePathEntries(System.getProperty("jdk.module.path", "")));
         String own = System.getProperty("java.class.path", "");
         if (!own.isEmpty()) {
             entries.add(own);
@@ -115,6 +137,37 @@ public final class ChildJvmLauncher implements Launcher {
             entries.add(p.toAbsolutePath().toString());
         }
         return String.join(File.pathSeparator, entries);
+    }
+
+    /**
+     * The class path entries that hold the modules of {@code modulePath}: a modular jar or an exploded module
+     * (a directory with {@code module-info.class}) as it is; a directory of modules as its jars and exploded
+     * modules, sorted by name.
+     */
+    static List<String> modulePathEntries(String modulePath) {
+        List<String> entries = new ArrayList<>();
+        if (modulePath.isEmpty()) {
+            return entries;
+        }
+        for (String element : modulePath.split(File.pathSeparator)) {
+            if (element.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(element).toAbsolutePath();
+            if (!Files.isDirectory(p) || Files.exists(p.resolve("module-info.class"))) {
+                entries.add(p.toString());
+                continue;
+            }
+            try (Stream<Path> children = Files.list(p)) {
+                children.filter(c -> c.getFileName().toString().endsWith(".jar")
+                                || Files.exists(c.resolve("module-info.class")))
+                        .sorted()
+                        .forEach(c -> entries.add(c.toString()));
+            } catch (IOException e) {
+                entries.add(p.toString()); // unreadable here: the worker's JVM will say why, if it matters
+            }
+        }
+        return entries;
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.io.DataOutputStream
 import java.io.InputStream
 import java.io.OutputStream
 import java.lang.reflect.Type
+import kotlinx.serialization.ExperimentalSerializationApi
 import kotlinx.serialization.KSerializer
 import kotlinx.serialization.builtins.nullable
 import kotlinx.serialization.builtins.serializer
@@ -110,7 +111,7 @@ internal class KotlinxJsonCodec(
 }
 
 /** CBOR with byte arrays as byte strings; the worker creates it with the no-argument constructor. */
-@OptIn(kotlinx.serialization.ExperimentalSerializationApi::class)
+@OptIn(ExperimentalSerializationApi::class) // Cbor is still experimental in kotlinx-serialization 1.11
 internal class KotlinxCborCodec(
     arguments: List<KSerializer<Any?>>?,
     result: KSerializer<Any?>?,
