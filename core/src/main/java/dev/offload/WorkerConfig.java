@@ -185,6 +185,8 @@ public final class WorkerConfig {
     /** How long each side polls for the next frame before blocking (zero: never; the default). */
     public Duration spinWait() {
         return spinWait;
+    }
+
     /** Which of this JVM's Java agents workers start with; {@link AgentInheritance#JACOCO} by default. */
     public AgentInheritance inheritAgents() {
         return inheritAgents;
@@ -386,6 +388,10 @@ public final class WorkerConfig {
                         + "; a longer spin only burns CPU");
             }
             this.spinWait = spin;
+            return this;
+        }
+
+        /**
          * Which of this JVM's {@code -javaagent:} options workers start with: by default JaCoCo's (or what the
          * system property {@value AgentInheritance#PROPERTY} says), so that code run in workers counts in coverage
          * reports (see {@link AgentInheritance} for what workers must do for their coverage to be written).
