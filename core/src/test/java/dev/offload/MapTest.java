@@ -170,7 +170,7 @@ class MapTest {
         }
         assertTrue(out.get(0).isSuccess() && out.get(2).isSuccess() && out.get(3).isSuccess(), out.toString());
         assertInstanceOf(TimeoutException.class, out.get(1).failure());
-        assertTrue(out.get(1).failure().getMessage().contains("timed out after PT1S; its worker was killed"));
+        assertTrue(out.get(1).failure().getMessage().contains("timed out after PT0.2S; its worker was killed"));
         Eventually.within(Duration.ofSeconds(5), "the timed-out item's worker is gone",
                 () -> before.stream().filter(Eventually::gone).count() == 1);
         long killed = before.stream().filter(Eventually::gone).findFirst().orElseThrow();
