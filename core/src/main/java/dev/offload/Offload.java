@@ -29,6 +29,7 @@ public final class Offload {
      * Sets the configuration of the default context. Only before the default context starts (the first call or
      * {@link #defaultContext()}): changing workers under running calls would surprise them.
      *
+     * @param config the configuration the default context will be opened with
      * @throws IllegalStateException if the default context already exists
      */
     public static synchronized void configureDefaultContext(WorkerConfig config) {
@@ -43,6 +44,8 @@ public final class Offload {
     /**
      * The process-wide default context, created on first use. A shutdown hook closes it at JVM exit; closing it
      * earlier yourself is allowed (an orderly shutdown), and the next call then starts a new default context.
+     *
+     * @return the running default context, opened now if there was none or it was closed
      */
     public static WorkerContext defaultContext() {
         WorkerContext c = defaultContext;
@@ -58,93 +61,365 @@ public final class Offload {
         return c;
     }
 
-    /** Statistics of the default context (zeros if it has not started). */
+    /**
+     * Statistics of the default context (zeros if it has not started).
+     *
+     * @return a snapshot of the default context's statistics, all zeros before its first use
+     */
     public static WorkerStatistics defaultContextStatistics() {
         WorkerContext c = defaultContext;
         return c == null ? new WorkerStatistics(new long[9]) : c.statistics();
     }
 
-    /** The limiter of every call that names no other: one permit per available processor until changed. */
+    /**
+     * The limiter of every call that names no other: one permit per available processor until changed.
+     *
+     * @return the process-wide limiter shared by calls whose options name no limiter
+     */
     public static Limiter defaultLimiter() {
         return Defaults.limiter();
     }
 
-    /** Runs {@code fn} in a worker and waits for its result (see the class documentation). */
+    /**
+     * Runs {@code fn} in a worker and waits for its result (see the class documentation).
+     *
+     * @param <R> the type of the result of {@code fn}
+     * @param <X> the checked exception {@code fn} declares
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @return the value {@code fn} returned in the worker
+     * @throws X the checked exception {@code fn} threw, rethrown as itself
+     * @throws RemoteTaskException if {@code fn} threw an exception whose type cannot be rebuilt here
+     * @throws BrokenWorkerException if the worker dies during the call
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted while it waits (its
+     *     interrupt status is kept)
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     */
     public static <R, X extends Exception> R runSync(Fn0<R, X> fn) throws X {
         return defaultContext().run(CallOptions.DEFAULT, fn, new Object[0]);
     }
 
-    /** Like {@link #runSync(Fn0)} with per-call options. */
+    /**
+     * Like {@link #runSync(Fn0)} with per-call options.
+     *
+     * @param <R> the type of the result of {@code fn}
+     * @param <X> the checked exception {@code fn} declares
+     * @param options the options of this call: what cancelling it does, the limiter that admits it and the codec of its
+     *     values
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @return the value {@code fn} returned in the worker
+     * @throws X the checked exception {@code fn} threw, rethrown as itself
+     * @throws RemoteTaskException if {@code fn} threw an exception whose type cannot be rebuilt here
+     * @throws BrokenWorkerException if the worker dies during the call
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted while it waits (its
+     *     interrupt status is kept)
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     */
     public static <R, X extends Exception> R runSync(CallOptions options, Fn0<R, X> fn) throws X {
         return defaultContext().run(options, fn, new Object[0]);
     }
 
-    /** Starts {@code fn} in a worker; the future completes with its result (see the class documentation). */
+    /**
+     * Starts {@code fn} in a worker; the future completes with its result (see the class documentation).
+     *
+     * @param <R> the type of the result of {@code fn}
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
+     *     {@link BrokenWorkerException}; cancelling it kills the worker
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     */
     public static <R> CompletableFuture<R> submit(Fn0<R, ?> fn) {
         return defaultContext().start(CallOptions.DEFAULT, fn, new Object[0]);
     }
 
-    /** Like {@link #submit(Fn0)} with per-call options. */
+    /**
+     * Like {@link #submit(Fn0)} with per-call options.
+     *
+     * @param <R> the type of the result of {@code fn}
+     * @param options the options of this call: what cancelling it does, the limiter that admits it and the codec of its
+     *     values
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
+     *     {@link BrokenWorkerException}; cancelling it kills the worker when {@code options.killOnCancel()}
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     */
     public static <R> CompletableFuture<R> submit(CallOptions options, Fn0<R, ?> fn) {
         return defaultContext().start(options, fn, new Object[0]);
     }
 
-    /** Runs {@code fn} with its argument in a worker and waits for its result (see the class documentation). */
+    /**
+     * Runs {@code fn} with its argument in a worker and waits for its result (see the class documentation).
+     *
+     * @param <A> the type of the first argument
+     * @param <R> the type of the result of {@code fn}
+     * @param <X> the checked exception {@code fn} declares
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @return the value {@code fn} returned in the worker
+     * @throws X the checked exception {@code fn} threw, rethrown as itself
+     * @throws RemoteTaskException if {@code fn} threw an exception whose type cannot be rebuilt here
+     * @throws BrokenWorkerException if the worker dies during the call
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted while it waits (its
+     *     interrupt status is kept)
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     */
     public static <A, R, X extends Exception> R runSync(Fn1<A, R, X> fn, A a) throws X {
         return defaultContext().run(CallOptions.DEFAULT, fn, new Object[] {a});
     }
 
-    /** Like {@link #runSync(Fn1, Object)} with per-call options. */
+    /**
+     * Like {@link #runSync(Fn1, Object)} with per-call options.
+     *
+     * @param <A> the type of the first argument
+     * @param <R> the type of the result of {@code fn}
+     * @param <X> the checked exception {@code fn} declares
+     * @param options the options of this call: what cancelling it does, the limiter that admits it and the codec of its
+     *     values
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @return the value {@code fn} returned in the worker
+     * @throws X the checked exception {@code fn} threw, rethrown as itself
+     * @throws RemoteTaskException if {@code fn} threw an exception whose type cannot be rebuilt here
+     * @throws BrokenWorkerException if the worker dies during the call
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted while it waits (its
+     *     interrupt status is kept)
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     */
     public static <A, R, X extends Exception> R runSync(CallOptions options, Fn1<A, R, X> fn, A a) throws X {
         return defaultContext().run(options, fn, new Object[] {a});
     }
 
-    /** Starts {@code fn} in a worker; the future completes with its result (see the class documentation). */
+    /**
+     * Starts {@code fn} in a worker; the future completes with its result (see the class documentation).
+     *
+     * @param <A> the type of the first argument
+     * @param <R> the type of the result of {@code fn}
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
+     *     {@link BrokenWorkerException}; cancelling it kills the worker
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     */
     public static <A, R> CompletableFuture<R> submit(Fn1<A, R, ?> fn, A a) {
         return defaultContext().start(CallOptions.DEFAULT, fn, new Object[] {a});
     }
 
-    /** Like {@link #submit(Fn1, Object)} with per-call options. */
+    /**
+     * Like {@link #submit(Fn1, Object)} with per-call options.
+     *
+     * @param <A> the type of the first argument
+     * @param <R> the type of the result of {@code fn}
+     * @param options the options of this call: what cancelling it does, the limiter that admits it and the codec of its
+     *     values
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
+     *     {@link BrokenWorkerException}; cancelling it kills the worker when {@code options.killOnCancel()}
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     */
     public static <A, R> CompletableFuture<R> submit(CallOptions options, Fn1<A, R, ?> fn, A a) {
         return defaultContext().start(options, fn, new Object[] {a});
     }
 
-    /** Runs {@code fn} with its arguments in a worker and waits for its result (see the class documentation). */
+    /**
+     * Runs {@code fn} with its arguments in a worker and waits for its result (see the class documentation).
+     *
+     * @param <A> the type of the first argument
+     * @param <B> the type of the second argument
+     * @param <R> the type of the result of {@code fn}
+     * @param <X> the checked exception {@code fn} declares
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @param b the second argument of {@code fn}, encoded here and decoded in the worker
+     * @return the value {@code fn} returned in the worker
+     * @throws X the checked exception {@code fn} threw, rethrown as itself
+     * @throws RemoteTaskException if {@code fn} threw an exception whose type cannot be rebuilt here
+     * @throws BrokenWorkerException if the worker dies during the call
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted while it waits (its
+     *     interrupt status is kept)
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     */
     public static <A, B, R, X extends Exception> R runSync(Fn2<A, B, R, X> fn, A a, B b) throws X {
         return defaultContext().run(CallOptions.DEFAULT, fn, new Object[] {a, b});
     }
 
-    /** Like {@link #runSync(Fn2, Object, Object)} with per-call options. */
+    /**
+     * Like {@link #runSync(Fn2, Object, Object)} with per-call options.
+     *
+     * @param <A> the type of the first argument
+     * @param <B> the type of the second argument
+     * @param <R> the type of the result of {@code fn}
+     * @param <X> the checked exception {@code fn} declares
+     * @param options the options of this call: what cancelling it does, the limiter that admits it and the codec of its
+     *     values
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @param b the second argument of {@code fn}, encoded here and decoded in the worker
+     * @return the value {@code fn} returned in the worker
+     * @throws X the checked exception {@code fn} threw, rethrown as itself
+     * @throws RemoteTaskException if {@code fn} threw an exception whose type cannot be rebuilt here
+     * @throws BrokenWorkerException if the worker dies during the call
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted while it waits (its
+     *     interrupt status is kept)
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     */
     public static <A, B, R, X extends Exception> R runSync(CallOptions options, Fn2<A, B, R, X> fn, A a, B b) throws X {
         return defaultContext().run(options, fn, new Object[] {a, b});
     }
 
-    /** Starts {@code fn} in a worker; the future completes with its result (see the class documentation). */
+    /**
+     * Starts {@code fn} in a worker; the future completes with its result (see the class documentation).
+     *
+     * @param <A> the type of the first argument
+     * @param <B> the type of the second argument
+     * @param <R> the type of the result of {@code fn}
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @param b the second argument of {@code fn}, encoded here and decoded in the worker
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
+     *     {@link BrokenWorkerException}; cancelling it kills the worker
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     */
     public static <A, B, R> CompletableFuture<R> submit(Fn2<A, B, R, ?> fn, A a, B b) {
         return defaultContext().start(CallOptions.DEFAULT, fn, new Object[] {a, b});
     }
 
-    /** Like {@link #submit(Fn2, Object, Object)} with per-call options. */
+    /**
+     * Like {@link #submit(Fn2, Object, Object)} with per-call options.
+     *
+     * @param <A> the type of the first argument
+     * @param <B> the type of the second argument
+     * @param <R> the type of the result of {@code fn}
+     * @param options the options of this call: what cancelling it does, the limiter that admits it and the codec of its
+     *     values
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @param b the second argument of {@code fn}, encoded here and decoded in the worker
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
+     *     {@link BrokenWorkerException}; cancelling it kills the worker when {@code options.killOnCancel()}
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     */
     public static <A, B, R> CompletableFuture<R> submit(CallOptions options, Fn2<A, B, R, ?> fn, A a, B b) {
         return defaultContext().start(options, fn, new Object[] {a, b});
     }
 
-    /** Runs {@code fn} with its arguments in a worker and waits for its result (see the class documentation). */
+    /**
+     * Runs {@code fn} with its arguments in a worker and waits for its result (see the class documentation).
+     *
+     * @param <A> the type of the first argument
+     * @param <B> the type of the second argument
+     * @param <C> the type of the third argument
+     * @param <R> the type of the result of {@code fn}
+     * @param <X> the checked exception {@code fn} declares
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @param b the second argument of {@code fn}, encoded here and decoded in the worker
+     * @param c the third argument of {@code fn}, encoded here and decoded in the worker
+     * @return the value {@code fn} returned in the worker
+     * @throws X the checked exception {@code fn} threw, rethrown as itself
+     * @throws RemoteTaskException if {@code fn} threw an exception whose type cannot be rebuilt here
+     * @throws BrokenWorkerException if the worker dies during the call
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted while it waits (its
+     *     interrupt status is kept)
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     */
     public static <A, B, C, R, X extends Exception> R runSync(Fn3<A, B, C, R, X> fn, A a, B b, C c) throws X {
         return defaultContext().run(CallOptions.DEFAULT, fn, new Object[] {a, b, c});
     }
 
-    /** Like {@link #runSync(Fn3, Object, Object, Object)} with per-call options. */
+    /**
+     * Like {@link #runSync(Fn3, Object, Object, Object)} with per-call options.
+     *
+     * @param <A> the type of the first argument
+     * @param <B> the type of the second argument
+     * @param <C> the type of the third argument
+     * @param <R> the type of the result of {@code fn}
+     * @param <X> the checked exception {@code fn} declares
+     * @param options the options of this call: what cancelling it does, the limiter that admits it and the codec of its
+     *     values
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @param b the second argument of {@code fn}, encoded here and decoded in the worker
+     * @param c the third argument of {@code fn}, encoded here and decoded in the worker
+     * @return the value {@code fn} returned in the worker
+     * @throws X the checked exception {@code fn} threw, rethrown as itself
+     * @throws RemoteTaskException if {@code fn} threw an exception whose type cannot be rebuilt here
+     * @throws BrokenWorkerException if the worker dies during the call
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted while it waits (its
+     *     interrupt status is kept)
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     */
     public static <A, B, C, R, X extends Exception> R runSync(CallOptions options, Fn3<A, B, C, R, X> fn, A a, B b, C c) throws X {
         return defaultContext().run(options, fn, new Object[] {a, b, c});
     }
 
-    /** Starts {@code fn} in a worker; the future completes with its result (see the class documentation). */
+    /**
+     * Starts {@code fn} in a worker; the future completes with its result (see the class documentation).
+     *
+     * @param <A> the type of the first argument
+     * @param <B> the type of the second argument
+     * @param <C> the type of the third argument
+     * @param <R> the type of the result of {@code fn}
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @param b the second argument of {@code fn}, encoded here and decoded in the worker
+     * @param c the third argument of {@code fn}, encoded here and decoded in the worker
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
+     *     {@link BrokenWorkerException}; cancelling it kills the worker
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     */
     public static <A, B, C, R> CompletableFuture<R> submit(Fn3<A, B, C, R, ?> fn, A a, B b, C c) {
         return defaultContext().start(CallOptions.DEFAULT, fn, new Object[] {a, b, c});
     }
 
-    /** Like {@link #submit(Fn3, Object, Object, Object)} with per-call options. */
+    /**
+     * Like {@link #submit(Fn3, Object, Object, Object)} with per-call options.
+     *
+     * @param <A> the type of the first argument
+     * @param <B> the type of the second argument
+     * @param <C> the type of the third argument
+     * @param <R> the type of the result of {@code fn}
+     * @param options the options of this call: what cancelling it does, the limiter that admits it and the codec of its
+     *     values
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @param b the second argument of {@code fn}, encoded here and decoded in the worker
+     * @param c the third argument of {@code fn}, encoded here and decoded in the worker
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
+     *     {@link BrokenWorkerException}; cancelling it kills the worker when {@code options.killOnCancel()}
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     */
     public static <A, B, C, R> CompletableFuture<R> submit(CallOptions options, Fn3<A, B, C, R, ?> fn, A a, B b, C c) {
         return defaultContext().start(options, fn, new Object[] {a, b, c});
     }
