@@ -95,93 +95,372 @@ public final class WorkerContext implements AutoCloseable {
     /**
      * Opens a context with its own worker cache. Starts {@link WorkerConfig#prestart()} workers in the
      * background; otherwise no process starts until the first call.
+     *
+     * @param config the configuration of this context's workers
+     * @return the new context, open until {@link #close()}
      */
     public static WorkerContext open(WorkerConfig config) {
         java.util.Objects.requireNonNull(config, "config");
         return new WorkerContext(new ContextCore(config));
     }
 
-    /** Opens a context with {@link WorkerConfig#defaults()}. */
+    /**
+     * Opens a context with {@link WorkerConfig#defaults()}.
+     *
+     * @return the new context, open until {@link #close()}
+     */
     public static WorkerContext open() {
         return open(WorkerConfig.defaults());
     }
 
-    /** Runs {@code fn} in a worker and waits for its result (see the class documentation). */
+    /**
+     * Runs {@code fn} in a worker and waits for its result (see the class documentation).
+     *
+     * @param <R> the type of the result of {@code fn}
+     * @param <X> the checked exception {@code fn} declares
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @return the value {@code fn} returned in the worker
+     * @throws X the checked exception {@code fn} threw, rethrown as itself
+     * @throws RemoteTaskException if {@code fn} threw an exception whose type cannot be rebuilt here
+     * @throws BrokenWorkerException if the worker dies during the call
+     * @throws CancellationException if the calling thread is interrupted while it waits (its interrupt status is kept)
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     * @throws IllegalStateException if this context is closed
+     */
     public <R, X extends Exception> R runSync(Fn0<R, X> fn) throws X {
         return this.run(CallOptions.DEFAULT, fn, new Object[0]);
     }
 
-    /** Like {@link #runSync(Fn0)} with per-call options. */
+    /**
+     * Like {@link #runSync(Fn0)} with per-call options.
+     *
+     * @param <R> the type of the result of {@code fn}
+     * @param <X> the checked exception {@code fn} declares
+     * @param options the options of this call: what cancelling it does, the limiter that admits it and the codec of its
+     *     values
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @return the value {@code fn} returned in the worker
+     * @throws X the checked exception {@code fn} threw, rethrown as itself
+     * @throws RemoteTaskException if {@code fn} threw an exception whose type cannot be rebuilt here
+     * @throws BrokenWorkerException if the worker dies during the call
+     * @throws CancellationException if the calling thread is interrupted while it waits (its interrupt status is kept)
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     * @throws IllegalStateException if this context is closed
+     */
     public <R, X extends Exception> R runSync(CallOptions options, Fn0<R, X> fn) throws X {
         return this.run(options, fn, new Object[0]);
     }
 
-    /** Starts {@code fn} in a worker; the future completes with its result (see the class documentation). */
+    /**
+     * Starts {@code fn} in a worker; the future completes with its result (see the class documentation).
+     *
+     * @param <R> the type of the result of {@code fn}
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
+     *     {@link BrokenWorkerException}; cancelling it kills the worker
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     * @throws IllegalStateException if this context is closed
+     */
     public <R> CompletableFuture<R> submit(Fn0<R, ?> fn) {
         return this.start(CallOptions.DEFAULT, fn, new Object[0]);
     }
 
-    /** Like {@link #submit(Fn0)} with per-call options. */
+    /**
+     * Like {@link #submit(Fn0)} with per-call options.
+     *
+     * @param <R> the type of the result of {@code fn}
+     * @param options the options of this call: what cancelling it does, the limiter that admits it and the codec of its
+     *     values
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
+     *     {@link BrokenWorkerException}; cancelling it kills the worker when {@code options.killOnCancel()}
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     * @throws IllegalStateException if this context is closed
+     */
     public <R> CompletableFuture<R> submit(CallOptions options, Fn0<R, ?> fn) {
         return this.start(options, fn, new Object[0]);
     }
 
-    /** Runs {@code fn} with its argument in a worker and waits for its result (see the class documentation). */
+    /**
+     * Runs {@code fn} with its argument in a worker and waits for its result (see the class documentation).
+     *
+     * @param <A> the type of the first argument
+     * @param <R> the type of the result of {@code fn}
+     * @param <X> the checked exception {@code fn} declares
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @return the value {@code fn} returned in the worker
+     * @throws X the checked exception {@code fn} threw, rethrown as itself
+     * @throws RemoteTaskException if {@code fn} threw an exception whose type cannot be rebuilt here
+     * @throws BrokenWorkerException if the worker dies during the call
+     * @throws CancellationException if the calling thread is interrupted while it waits (its interrupt status is kept)
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     * @throws IllegalStateException if this context is closed
+     */
     public <A, R, X extends Exception> R runSync(Fn1<A, R, X> fn, A a) throws X {
         return this.run(CallOptions.DEFAULT, fn, new Object[] {a});
     }
 
-    /** Like {@link #runSync(Fn1, Object)} with per-call options. */
+    /**
+     * Like {@link #runSync(Fn1, Object)} with per-call options.
+     *
+     * @param <A> the type of the first argument
+     * @param <R> the type of the result of {@code fn}
+     * @param <X> the checked exception {@code fn} declares
+     * @param options the options of this call: what cancelling it does, the limiter that admits it and the codec of its
+     *     values
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @return the value {@code fn} returned in the worker
+     * @throws X the checked exception {@code fn} threw, rethrown as itself
+     * @throws RemoteTaskException if {@code fn} threw an exception whose type cannot be rebuilt here
+     * @throws BrokenWorkerException if the worker dies during the call
+     * @throws CancellationException if the calling thread is interrupted while it waits (its interrupt status is kept)
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     * @throws IllegalStateException if this context is closed
+     */
     public <A, R, X extends Exception> R runSync(CallOptions options, Fn1<A, R, X> fn, A a) throws X {
         return this.run(options, fn, new Object[] {a});
     }
 
-    /** Starts {@code fn} in a worker; the future completes with its result (see the class documentation). */
+    /**
+     * Starts {@code fn} in a worker; the future completes with its result (see the class documentation).
+     *
+     * @param <A> the type of the first argument
+     * @param <R> the type of the result of {@code fn}
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
+     *     {@link BrokenWorkerException}; cancelling it kills the worker
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     * @throws IllegalStateException if this context is closed
+     */
     public <A, R> CompletableFuture<R> submit(Fn1<A, R, ?> fn, A a) {
         return this.start(CallOptions.DEFAULT, fn, new Object[] {a});
     }
 
-    /** Like {@link #submit(Fn1, Object)} with per-call options. */
+    /**
+     * Like {@link #submit(Fn1, Object)} with per-call options.
+     *
+     * @param <A> the type of the first argument
+     * @param <R> the type of the result of {@code fn}
+     * @param options the options of this call: what cancelling it does, the limiter that admits it and the codec of its
+     *     values
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
+     *     {@link BrokenWorkerException}; cancelling it kills the worker when {@code options.killOnCancel()}
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     * @throws IllegalStateException if this context is closed
+     */
     public <A, R> CompletableFuture<R> submit(CallOptions options, Fn1<A, R, ?> fn, A a) {
         return this.start(options, fn, new Object[] {a});
     }
 
-    /** Runs {@code fn} with its arguments in a worker and waits for its result (see the class documentation). */
+    /**
+     * Runs {@code fn} with its arguments in a worker and waits for its result (see the class documentation).
+     *
+     * @param <A> the type of the first argument
+     * @param <B> the type of the second argument
+     * @param <R> the type of the result of {@code fn}
+     * @param <X> the checked exception {@code fn} declares
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @param b the second argument of {@code fn}, encoded here and decoded in the worker
+     * @return the value {@code fn} returned in the worker
+     * @throws X the checked exception {@code fn} threw, rethrown as itself
+     * @throws RemoteTaskException if {@code fn} threw an exception whose type cannot be rebuilt here
+     * @throws BrokenWorkerException if the worker dies during the call
+     * @throws CancellationException if the calling thread is interrupted while it waits (its interrupt status is kept)
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     * @throws IllegalStateException if this context is closed
+     */
     public <A, B, R, X extends Exception> R runSync(Fn2<A, B, R, X> fn, A a, B b) throws X {
         return this.run(CallOptions.DEFAULT, fn, new Object[] {a, b});
     }
 
-    /** Like {@link #runSync(Fn2, Object, Object)} with per-call options. */
+    /**
+     * Like {@link #runSync(Fn2, Object, Object)} with per-call options.
+     *
+     * @param <A> the type of the first argument
+     * @param <B> the type of the second argument
+     * @param <R> the type of the result of {@code fn}
+     * @param <X> the checked exception {@code fn} declares
+     * @param options the options of this call: what cancelling it does, the limiter that admits it and the codec of its
+     *     values
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @param b the second argument of {@code fn}, encoded here and decoded in the worker
+     * @return the value {@code fn} returned in the worker
+     * @throws X the checked exception {@code fn} threw, rethrown as itself
+     * @throws RemoteTaskException if {@code fn} threw an exception whose type cannot be rebuilt here
+     * @throws BrokenWorkerException if the worker dies during the call
+     * @throws CancellationException if the calling thread is interrupted while it waits (its interrupt status is kept)
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     * @throws IllegalStateException if this context is closed
+     */
     public <A, B, R, X extends Exception> R runSync(CallOptions options, Fn2<A, B, R, X> fn, A a, B b) throws X {
         return this.run(options, fn, new Object[] {a, b});
     }
 
-    /** Starts {@code fn} in a worker; the future completes with its result (see the class documentation). */
+    /**
+     * Starts {@code fn} in a worker; the future completes with its result (see the class documentation).
+     *
+     * @param <A> the type of the first argument
+     * @param <B> the type of the second argument
+     * @param <R> the type of the result of {@code fn}
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @param b the second argument of {@code fn}, encoded here and decoded in the worker
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
+     *     {@link BrokenWorkerException}; cancelling it kills the worker
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     * @throws IllegalStateException if this context is closed
+     */
     public <A, B, R> CompletableFuture<R> submit(Fn2<A, B, R, ?> fn, A a, B b) {
         return this.start(CallOptions.DEFAULT, fn, new Object[] {a, b});
     }
 
-    /** Like {@link #submit(Fn2, Object, Object)} with per-call options. */
+    /**
+     * Like {@link #submit(Fn2, Object, Object)} with per-call options.
+     *
+     * @param <A> the type of the first argument
+     * @param <B> the type of the second argument
+     * @param <R> the type of the result of {@code fn}
+     * @param options the options of this call: what cancelling it does, the limiter that admits it and the codec of its
+     *     values
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @param b the second argument of {@code fn}, encoded here and decoded in the worker
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
+     *     {@link BrokenWorkerException}; cancelling it kills the worker when {@code options.killOnCancel()}
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     * @throws IllegalStateException if this context is closed
+     */
     public <A, B, R> CompletableFuture<R> submit(CallOptions options, Fn2<A, B, R, ?> fn, A a, B b) {
         return this.start(options, fn, new Object[] {a, b});
     }
 
-    /** Runs {@code fn} with its arguments in a worker and waits for its result (see the class documentation). */
+    /**
+     * Runs {@code fn} with its arguments in a worker and waits for its result (see the class documentation).
+     *
+     * @param <A> the type of the first argument
+     * @param <B> the type of the second argument
+     * @param <C> the type of the third argument
+     * @param <R> the type of the result of {@code fn}
+     * @param <X> the checked exception {@code fn} declares
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @param b the second argument of {@code fn}, encoded here and decoded in the worker
+     * @param c the third argument of {@code fn}, encoded here and decoded in the worker
+     * @return the value {@code fn} returned in the worker
+     * @throws X the checked exception {@code fn} threw, rethrown as itself
+     * @throws RemoteTaskException if {@code fn} threw an exception whose type cannot be rebuilt here
+     * @throws BrokenWorkerException if the worker dies during the call
+     * @throws CancellationException if the calling thread is interrupted while it waits (its interrupt status is kept)
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     * @throws IllegalStateException if this context is closed
+     */
     public <A, B, C, R, X extends Exception> R runSync(Fn3<A, B, C, R, X> fn, A a, B b, C c) throws X {
         return this.run(CallOptions.DEFAULT, fn, new Object[] {a, b, c});
     }
 
-    /** Like {@link #runSync(Fn3, Object, Object, Object)} with per-call options. */
+    /**
+     * Like {@link #runSync(Fn3, Object, Object, Object)} with per-call options.
+     *
+     * @param <A> the type of the first argument
+     * @param <B> the type of the second argument
+     * @param <C> the type of the third argument
+     * @param <R> the type of the result of {@code fn}
+     * @param <X> the checked exception {@code fn} declares
+     * @param options the options of this call: what cancelling it does, the limiter that admits it and the codec of its
+     *     values
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @param b the second argument of {@code fn}, encoded here and decoded in the worker
+     * @param c the third argument of {@code fn}, encoded here and decoded in the worker
+     * @return the value {@code fn} returned in the worker
+     * @throws X the checked exception {@code fn} threw, rethrown as itself
+     * @throws RemoteTaskException if {@code fn} threw an exception whose type cannot be rebuilt here
+     * @throws BrokenWorkerException if the worker dies during the call
+     * @throws CancellationException if the calling thread is interrupted while it waits (its interrupt status is kept)
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     * @throws IllegalStateException if this context is closed
+     */
     public <A, B, C, R, X extends Exception> R runSync(CallOptions options, Fn3<A, B, C, R, X> fn, A a, B b, C c) throws X {
         return this.run(options, fn, new Object[] {a, b, c});
     }
 
-    /** Starts {@code fn} in a worker; the future completes with its result (see the class documentation). */
+    /**
+     * Starts {@code fn} in a worker; the future completes with its result (see the class documentation).
+     *
+     * @param <A> the type of the first argument
+     * @param <B> the type of the second argument
+     * @param <C> the type of the third argument
+     * @param <R> the type of the result of {@code fn}
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @param b the second argument of {@code fn}, encoded here and decoded in the worker
+     * @param c the third argument of {@code fn}, encoded here and decoded in the worker
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
+     *     {@link BrokenWorkerException}; cancelling it kills the worker
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     * @throws IllegalStateException if this context is closed
+     */
     public <A, B, C, R> CompletableFuture<R> submit(Fn3<A, B, C, R, ?> fn, A a, B b, C c) {
         return this.start(CallOptions.DEFAULT, fn, new Object[] {a, b, c});
     }
 
-    /** Like {@link #submit(Fn3, Object, Object, Object)} with per-call options. */
+    /**
+     * Like {@link #submit(Fn3, Object, Object, Object)} with per-call options.
+     *
+     * @param <A> the type of the first argument
+     * @param <B> the type of the second argument
+     * @param <C> the type of the third argument
+     * @param <R> the type of the result of {@code fn}
+     * @param options the options of this call: what cancelling it does, the limiter that admits it and the codec of its
+     *     values
+     * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
+     *     instance method, capturing nothing
+     * @param a the first argument of {@code fn}, encoded here and decoded in the worker
+     * @param b the second argument of {@code fn}, encoded here and decoded in the worker
+     * @param c the third argument of {@code fn}, encoded here and decoded in the worker
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
+     *     {@link BrokenWorkerException}; cancelling it kills the worker when {@code options.killOnCancel()}
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
+     *     any worker is touched
+     * @throws IllegalStateException if this context is closed
+     */
     public <A, B, C, R> CompletableFuture<R> submit(CallOptions options, Fn3<A, B, C, R, ?> fn, A a, B b, C c) {
         return this.start(options, fn, new Object[] {a, b, c});
     }
@@ -204,19 +483,52 @@ public final class WorkerContext implements AutoCloseable {
      * {@code TimeoutException} and its worker is killed and replaced. Closing the iterator early cancels the tasks
      * in flight.
      *
+     * @param <T> the type of the input items
+     * @param <R> the type of the results
+     * @param fn the function applied to each item by the backend: a method reference to a static method, a constructor
+     *     or an unbound instance method, capturing nothing
+     * @param input the items, read lazily as results are consumed
+     * @param options how the map runs: concurrency, window, order, error handling, task timeout, backend and progress
+     *     reports
+     * @return an iterator over the results; close it to stop the map early
      * @throws IllegalArgumentException if {@code fn} cannot run in a worker (before any input is read)
      */
     public <T, R> MapIterator<R> map(Fn1<T, R, ?> fn, Iterator<? extends T> input, MapOptions options) {
         return new MapRun<T, R, R>(input, -1, MapBackends.open(this, fn, options), options, false);
     }
 
-    /** {@link #map(Fn1, Iterator, MapOptions)} over an iterable; a collection's size is reported as the total. */
+    /**
+     * {@link #map(Fn1, Iterator, MapOptions)} over an iterable; a collection's size is reported as the total.
+     *
+     * @param <T> the type of the input items
+     * @param <R> the type of the results
+     * @param fn the function applied to each item by the backend: a method reference to a static method, a constructor
+     *     or an unbound instance method, capturing nothing
+     * @param input the items, iterated lazily as results are consumed; a collection's size is reported as the total
+     * @param options how the map runs: concurrency, window, order, error handling, task timeout, backend and progress
+     *     reports
+     * @return an iterator over the results; close it to stop the map early
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker, before any input is read
+     */
     public <T, R> MapIterator<R> map(Fn1<T, R, ?> fn, Iterable<? extends T> input, MapOptions options) {
         return new MapRun<T, R, R>(input.iterator(), MapRun.sizeOf(input), MapBackends.open(this, fn, options),
                 options, false);
     }
 
-    /** {@link #map(Fn1, Iterator, MapOptions)} over a stream (read lazily; its exact size, if known, is the total). */
+    /**
+     * {@link #map(Fn1, Iterator, MapOptions)} over a stream (read lazily; its exact size, if known, is the total).
+     *
+     * @param <T> the type of the input items
+     * @param <R> the type of the results
+     * @param fn the function applied to each item by the backend: a method reference to a static method, a constructor
+     *     or an unbound instance method, capturing nothing
+     * @param input the items, read lazily as results are consumed; the stream's exact size, if known, is reported as
+     *     the total
+     * @param options how the map runs: concurrency, window, order, error handling, task timeout, backend and progress
+     *     reports
+     * @return an iterator over the results; close it to stop the map early
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker, before any input is read
+     */
     public <T, R> MapIterator<R> map(Fn1<T, R, ?> fn, Stream<? extends T> input, MapOptions options) {
         java.util.Spliterator<? extends T> s = input.spliterator();
         long size = s.hasCharacteristics(java.util.Spliterator.SIZED) ? s.getExactSizeIfKnown() : -1;
@@ -224,12 +536,36 @@ public final class WorkerContext implements AutoCloseable {
                 options, false);
     }
 
-    /** {@link #map(Fn1, Iterable, MapOptions)} with {@link MapOptions#DEFAULT}. */
+    /**
+     * {@link #map(Fn1, Iterable, MapOptions)} with {@link MapOptions#DEFAULT}.
+     *
+     * @param <T> the type of the input items
+     * @param <R> the type of the results
+     * @param fn the function applied to each item by the backend: a method reference to a static method, a constructor
+     *     or an unbound instance method, capturing nothing
+     * @param input the items, iterated lazily as results are consumed; a collection's size is reported as the total
+     * @return an iterator over the results; close it to stop the map early
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker, before any input is read
+     */
     public <T, R> MapIterator<R> map(Fn1<T, R, ?> fn, Iterable<? extends T> input) {
         return map(fn, input, MapOptions.DEFAULT);
     }
 
-    /** Maps every input and returns the results as a list (in input order unless unordered). */
+    /**
+     * Maps every input and returns the results as a list (in input order unless unordered).
+     *
+     * @param <T> the type of the input items
+     * @param <R> the type of the results
+     * @param fn the function applied to each item by the backend: a method reference to a static method, a constructor
+     *     or an unbound instance method, capturing nothing
+     * @param input the items to map
+     * @param options how the map runs: concurrency, window, order, error handling, task timeout, backend and progress
+     *     reports
+     * @return every result, in input order unless the options make the map unordered
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker, before any input is read
+     * @throws MapFailedException if items failed and the options collect errors; otherwise the first failure is thrown
+     *     as itself
+     */
     public <T, R> List<R> mapAll(Fn1<T, R, ?> fn, Iterable<? extends T> input, MapOptions options) {
         List<R> out = new ArrayList<>();
         try (MapIterator<R> it = map(fn, input, options)) {
@@ -238,19 +574,55 @@ public final class WorkerContext implements AutoCloseable {
         return out;
     }
 
-    /** {@link #mapAll(Fn1, Iterable, MapOptions)} with {@link MapOptions#DEFAULT}. */
+    /**
+     * {@link #mapAll(Fn1, Iterable, MapOptions)} with {@link MapOptions#DEFAULT}.
+     *
+     * @param <T> the type of the input items
+     * @param <R> the type of the results
+     * @param fn the function applied to each item by the backend: a method reference to a static method, a constructor
+     *     or an unbound instance method, capturing nothing
+     * @param input the items to map
+     * @return every result, in input order unless the options make the map unordered
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker, before any input is read
+     * @throws MapFailedException if items failed and the options collect errors; otherwise the first failure is thrown
+     *     as itself
+     */
     public <T, R> List<R> mapAll(Fn1<T, R, ?> fn, Iterable<? extends T> input) {
         return mapAll(fn, input, MapOptions.DEFAULT);
     }
 
-    /** Like {@link #map(Fn1, Iterable, MapOptions)}, but every item gives an {@link Outcome}; nothing is thrown. */
+    /**
+     * Like {@link #map(Fn1, Iterable, MapOptions)}, but every item gives an {@link Outcome}; nothing is thrown.
+     *
+     * @param <T> the type of the input items
+     * @param <R> the type of the results
+     * @param fn the function applied to each item by the backend: a method reference to a static method, a constructor
+     *     or an unbound instance method, capturing nothing
+     * @param input the items, iterated lazily as results are consumed; a collection's size is reported as the total
+     * @param options how the map runs: concurrency, window, order, error handling, task timeout, backend and progress
+     *     reports
+     * @return an iterator with one {@link Outcome} per item, success or failure
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker, before any input is read
+     */
     public <T, R> MapIterator<Outcome<T, R>> mapOutcomes(Fn1<T, R, ?> fn, Iterable<? extends T> input,
             MapOptions options) {
         return new MapRun<T, R, Outcome<T, R>>(input.iterator(), MapRun.sizeOf(input),
                 MapBackends.open(this, fn, options), options, true);
     }
 
-    /** Like {@link #map(Fn1, Iterator, MapOptions)}, but every item gives an {@link Outcome}. */
+    /**
+     * Like {@link #map(Fn1, Iterator, MapOptions)}, but every item gives an {@link Outcome}.
+     *
+     * @param <T> the type of the input items
+     * @param <R> the type of the results
+     * @param fn the function applied to each item by the backend: a method reference to a static method, a constructor
+     *     or an unbound instance method, capturing nothing
+     * @param input the items, read lazily as results are consumed
+     * @param options how the map runs: concurrency, window, order, error handling, task timeout, backend and progress
+     *     reports
+     * @return an iterator with one {@link Outcome} per item, success or failure
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker, before any input is read
+     */
     public <T, R> MapIterator<Outcome<T, R>> mapOutcomes(Fn1<T, R, ?> fn, Iterator<? extends T> input,
             MapOptions options) {
         return new MapRun<T, R, Outcome<T, R>>(input, -1, MapBackends.open(this, fn, options), options, true);
@@ -266,6 +638,13 @@ public final class WorkerContext implements AutoCloseable {
      * try (MapIterator<Label> labels = ctx.map(task, images.iterator(), MapOptions.DEFAULT)) { ... }
      * }</pre>
      *
+     * @param <T> the type of the input items
+     * @param <R> the type of the results
+     * @param task the stateful task: how each slot creates its state, applies an item to it and, optionally, closes it
+     * @param input the items, read lazily as results are consumed
+     * @param options how the map runs: concurrency, window, order, error handling, task timeout, backend and progress
+     *     reports
+     * @return an iterator over the results; close it to stop the map early
      * @throws IllegalArgumentException if a function cannot run in a worker, or the options' concurrency disagrees
      *     with the task's slot arguments (before any input is read)
      */
@@ -273,13 +652,38 @@ public final class WorkerContext implements AutoCloseable {
         return new MapRun<T, R, R>(input, -1, MapBackends.openStateful(this, task, options), options, false);
     }
 
-    /** {@link #map(StatefulTask, Iterator, MapOptions)} over an iterable (a collection's size is the total). */
+    /**
+     * {@link #map(StatefulTask, Iterator, MapOptions)} over an iterable (a collection's size is the total).
+     *
+     * @param <T> the type of the input items
+     * @param <R> the type of the results
+     * @param task the stateful task: how each slot creates its state, applies an item to it and, optionally, closes it
+     * @param input the items, iterated lazily as results are consumed; a collection's size is reported as the total
+     * @param options how the map runs: concurrency, window, order, error handling, task timeout, backend and progress
+     *     reports
+     * @return an iterator over the results; close it to stop the map early
+     * @throws IllegalArgumentException if a function of the task cannot run in a worker, or the options' concurrency
+     *     disagrees with the task's slot arguments, before any input is read
+     */
     public <T, R> MapIterator<R> map(StatefulTask<?, ?, T, R> task, Iterable<? extends T> input, MapOptions options) {
         return new MapRun<T, R, R>(input.iterator(), MapRun.sizeOf(input), MapBackends.openStateful(this, task,
                 options), options, false);
     }
 
-    /** {@link #map(StatefulTask, Iterator, MapOptions)} over a stream, read lazily. */
+    /**
+     * {@link #map(StatefulTask, Iterator, MapOptions)} over a stream, read lazily.
+     *
+     * @param <T> the type of the input items
+     * @param <R> the type of the results
+     * @param task the stateful task: how each slot creates its state, applies an item to it and, optionally, closes it
+     * @param input the items, read lazily as results are consumed; the stream's exact size, if known, is reported as
+     *     the total
+     * @param options how the map runs: concurrency, window, order, error handling, task timeout, backend and progress
+     *     reports
+     * @return an iterator over the results; close it to stop the map early
+     * @throws IllegalArgumentException if a function of the task cannot run in a worker, or the options' concurrency
+     *     disagrees with the task's slot arguments, before any input is read
+     */
     public <T, R> MapIterator<R> map(StatefulTask<?, ?, T, R> task, Stream<? extends T> input, MapOptions options) {
         java.util.Spliterator<? extends T> s = input.spliterator();
         long size = s.hasCharacteristics(java.util.Spliterator.SIZED) ? s.getExactSizeIfKnown() : -1;
@@ -287,7 +691,21 @@ public final class WorkerContext implements AutoCloseable {
                 options), options, false);
     }
 
-    /** {@link #map(StatefulTask, Iterable, MapOptions)} collected into a list. */
+    /**
+     * {@link #map(StatefulTask, Iterable, MapOptions)} collected into a list.
+     *
+     * @param <T> the type of the input items
+     * @param <R> the type of the results
+     * @param task the stateful task: how each slot creates its state, applies an item to it and, optionally, closes it
+     * @param input the items to map
+     * @param options how the map runs: concurrency, window, order, error handling, task timeout, backend and progress
+     *     reports
+     * @return every result, in input order unless the options make the map unordered
+     * @throws IllegalArgumentException if a function of the task cannot run in a worker, or the options' concurrency
+     *     disagrees with the task's slot arguments, before any input is read
+     * @throws MapFailedException if items failed and the options collect errors; otherwise the first failure is thrown
+     *     as itself
+     */
     public <T, R> List<R> mapAll(StatefulTask<?, ?, T, R> task, Iterable<? extends T> input, MapOptions options) {
         List<R> out = new ArrayList<>();
         try (MapIterator<R> it = map(task, input, options)) {
@@ -296,7 +714,19 @@ public final class WorkerContext implements AutoCloseable {
         return out;
     }
 
-    /** Like {@link #map(StatefulTask, Iterable, MapOptions)}, but every item gives an {@link Outcome}. */
+    /**
+     * Like {@link #map(StatefulTask, Iterable, MapOptions)}, but every item gives an {@link Outcome}.
+     *
+     * @param <T> the type of the input items
+     * @param <R> the type of the results
+     * @param task the stateful task: how each slot creates its state, applies an item to it and, optionally, closes it
+     * @param input the items, iterated lazily as results are consumed; a collection's size is reported as the total
+     * @param options how the map runs: concurrency, window, order, error handling, task timeout, backend and progress
+     *     reports
+     * @return an iterator with one {@link Outcome} per item, success or failure
+     * @throws IllegalArgumentException if a function of the task cannot run in a worker, or the options' concurrency
+     *     disagrees with the task's slot arguments, before any input is read
+     */
     public <T, R> MapIterator<Outcome<T, R>> mapOutcomes(StatefulTask<?, ?, T, R> task, Iterable<? extends T> input,
             MapOptions options) {
         return new MapRun<T, R, Outcome<T, R>>(input.iterator(), MapRun.sizeOf(input),
@@ -307,6 +737,7 @@ public final class WorkerContext implements AutoCloseable {
      * Starts workers until at least {@code workers} are idle, and waits for them, so the next calls skip the
      * JVM start-up.
      *
+     * @param workers how many idle workers to have ready
      * @throws BrokenWorkerException if a worker fails to start (or its init throws)
      * @throws IllegalStateException if the context is closed
      */
@@ -314,17 +745,29 @@ public final class WorkerContext implements AutoCloseable {
         core.prestart(workers);
     }
 
-    /** Idle workers and running calls now, and what this context has done so far. */
+    /**
+     * Idle workers and running calls now, and what this context has done so far.
+     *
+     * @return a snapshot of this context's counters and gauges
+     */
     public WorkerStatistics statistics() {
         return new WorkerStatistics(core.statistics());
     }
 
-    /** The configuration this context was opened with. */
+    /**
+     * The configuration this context was opened with.
+     *
+     * @return the configuration given to {@link #open(WorkerConfig)}
+     */
     public WorkerConfig config() {
         return core.config();
     }
 
-    /** Whether {@link #close()} has been called. */
+    /**
+     * Whether {@link #close()} has been called.
+     *
+     * @return {@code true} once {@link #close()} has been called, even if it has not returned yet
+     */
     public boolean isClosed() {
         return core.isClosed();
     }
