@@ -67,16 +67,30 @@ public final class WorkerConfig {
         inheritAgents = b.inheritAgents;
     }
 
-    /** The configuration used when none is given. */
+    /**
+     * The configuration used when none is given.
+     *
+     * @return the default configuration: a 10 minute idle timeout, 30 second grace period and start-up timeout, no
+     *     init, no retire, no prestart
+     */
     public static WorkerConfig defaults() {
         return DEFAULT;
     }
 
+    /**
+     * A builder starting from the defaults of {@link #defaults()}.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder starting from this configuration. */
+    /**
+     * A builder starting from this configuration.
+     *
+     * @return a new builder holding every setting of this configuration
+     */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.idleTimeout = idleTimeout;
@@ -101,27 +115,47 @@ public final class WorkerConfig {
         return b;
     }
 
-    /** How long a worker may sit idle in the cache before it is shut down. */
+    /**
+     * How long a worker may sit idle in the cache before it is shut down.
+     *
+     * @return the idle timeout of a cached worker
+     */
     public Duration idleTimeout() {
         return idleTimeout;
     }
 
-    /** How long {@link WorkerContext#close()} waits for running calls and exiting workers before SIGKILL. */
+    /**
+     * How long {@link WorkerContext#close()} waits for running calls and exiting workers before SIGKILL.
+     *
+     * @return the grace period of {@link WorkerContext#close()}
+     */
     public Duration gracePeriod() {
         return gracePeriod;
     }
 
-    /** How long a new worker has to complete its handshake (and init) before it is killed. */
+    /**
+     * How long a new worker has to complete its handshake (and init) before it is killed.
+     *
+     * @return the time a new worker has to become ready
+     */
     public Duration startupTimeout() {
         return startupTimeout;
     }
 
-    /** Runs once in each new worker before its first call, or {@code null}. */
+    /**
+     * Runs once in each new worker before its first call, or {@code null}.
+     *
+     * @return the per-worker init function, or {@code null} for none
+     */
     public Fn0<?, ?> init() {
         return init;
     }
 
-    /** Runs in the worker after each call; {@code true} makes the worker exit after that call. Or {@code null}. */
+    /**
+     * Runs in the worker after each call; {@code true} makes the worker exit after that call. Or {@code null}.
+     *
+     * @return the after-call retirement check, or {@code null} for none
+     */
     public Fn0<Boolean, ?> retire() {
         return retire;
     }
@@ -129,42 +163,72 @@ public final class WorkerConfig {
     /**
      * Extra options for the worker JVM, after Offload's own (so they win). Workers use the serial collector unless
      * these choose one ({@code -XX:+UseG1GC}, {@code -XX:+UseParallelGC}, ...).
+     *
+     * @return the extra JVM options, in order, unmodifiable
      */
     public List<String> jvmOptions() {
         return jvmOptions;
     }
 
-    /** System properties set in the worker JVM ({@code -Dkey=value}). */
+    /**
+     * System properties set in the worker JVM ({@code -Dkey=value}).
+     *
+     * @return the system properties of the workers, by key, unmodifiable
+     */
     public Map<String, String> systemProperties() {
         return systemProperties;
     }
 
-    /** Environment changes for the worker: variables to set, and to remove where the value is {@code null}. */
+    /**
+     * Environment changes for the worker: variables to set, and to remove where the value is {@code null}.
+     *
+     * @return the environment changes, by variable name (a {@code null} value removes the variable), unmodifiable
+     */
     public Map<String, String> environment() {
         return environment;
     }
 
-    /** The {@code java} launcher of the workers. */
+    /**
+     * The {@code java} launcher of the workers.
+     *
+     * @return the path of the {@code java} launcher that starts workers
+     */
     public Path javaExecutable() {
         return javaExecutable;
     }
 
-    /** Entries appended to the parent's classpath in the worker. */
+    /**
+     * Entries appended to the parent's classpath in the worker.
+     *
+     * @return the extra classpath entries, in order, unmodifiable
+     */
     public List<Path> extraClasspath() {
         return extraClasspath;
     }
 
-    /** Workers started in the background as soon as the context opens. */
+    /**
+     * Workers started in the background as soon as the context opens.
+     *
+     * @return how many workers a new context starts at once (0 by default)
+     */
     public int prestart() {
         return prestart;
     }
 
-    /** Largest frame payload (arguments or result) in bytes. */
+    /**
+     * Largest frame payload (arguments or result) in bytes.
+     *
+     * @return the largest frame payload, in bytes
+     */
     public int maxFrameSize() {
         return maxFrameSize;
     }
 
-    /** Extra classes the default Java codec may deserialize, in {@link java.io.ObjectInputFilter} pattern syntax. */
+    /**
+     * Extra classes the default Java codec may deserialize, in {@link java.io.ObjectInputFilter} pattern syntax.
+     *
+     * @return the extra patterns joined with {@code ;}, or an empty string for none
+     */
     public String allowSerializable() {
         return allowSerializable;
     }
@@ -172,22 +236,36 @@ public final class WorkerConfig {
     /**
      * Where workers write their own Flight Recorder recordings while this JVM is recording, or {@code null} (the
      * default: workers never record).
+     *
+     * @return the absolute directory of worker recordings, or {@code null} when workers never record
      */
     public Path flightRecordings() {
         return flightRecordings;
     }
 
-    /** Whether workers use an automatically created class-data-sharing archive (when the classpath is all jars). */
+    /**
+     * Whether workers use an automatically created class-data-sharing archive (when the classpath is all jars).
+     *
+     * @return {@code true} if workers may use the class-data-sharing archive
+     */
     public boolean classDataSharing() {
         return classDataSharing;
     }
 
-    /** How long each side polls for the next frame before blocking (zero: never; the default). */
+    /**
+     * How long each side polls for the next frame before blocking (zero: never; the default).
+     *
+     * @return the polling time before blocking, {@link Duration#ZERO} when spinning is off
+     */
     public Duration spinWait() {
         return spinWait;
     }
 
-    /** Which of this JVM's Java agents workers start with; {@link AgentInheritance#JACOCO} by default. */
+    /**
+     * Which of this JVM's Java agents workers start with; {@link AgentInheritance#JACOCO} by default.
+     *
+     * @return which Java agents workers inherit
+     */
     public AgentInheritance inheritAgents() {
         return inheritAgents;
     }
@@ -224,16 +302,43 @@ public final class WorkerConfig {
 
         private Builder() {}
 
+        /**
+         * Sets how long an idle worker stays in the cache before it is shut down (10 minutes by
+         * default).
+         *
+         * @param idleTimeout the idle timeout, zero or more
+         * @return this builder
+         * @throws IllegalArgumentException if {@code idleTimeout} is negative
+         * @throws NullPointerException if {@code idleTimeout} is null
+         */
         public Builder idleTimeout(Duration idleTimeout) {
             this.idleTimeout = nonNegative("idleTimeout", idleTimeout);
             return this;
         }
 
+        /**
+         * Sets how long {@link WorkerContext#close()} lets running calls finish and workers exit before it SIGKILLs
+         * them (30 seconds by default).
+         *
+         * @param gracePeriod the grace period, zero or more
+         * @return this builder
+         * @throws IllegalArgumentException if {@code gracePeriod} is negative
+         * @throws NullPointerException if {@code gracePeriod} is null
+         */
         public Builder gracePeriod(Duration gracePeriod) {
             this.gracePeriod = nonNegative("gracePeriod", gracePeriod);
             return this;
         }
 
+        /**
+         * Sets how long a new worker may take to start, handshake and run its init before it is killed (30 seconds by
+         * default).
+         *
+         * @param startupTimeout the start-up timeout, more than zero
+         * @return this builder
+         * @throws IllegalArgumentException if {@code startupTimeout} is zero or negative
+         * @throws NullPointerException if {@code startupTimeout} is null
+         */
         public Builder startupTimeout(Duration startupTimeout) {
             Objects.requireNonNull(startupTimeout, "startupTimeout");
             if (startupTimeout.isNegative() || startupTimeout.isZero()) {
@@ -247,6 +352,9 @@ public final class WorkerConfig {
          * A method reference run once in each new worker, before its first call (e.g. to load a model). If it
          * throws, the call that needed the worker fails with {@link BrokenWorkerException} naming the cause.
          * {@code null} for none.
+         *
+         * @param init the function each new worker runs once, or {@code null}
+         * @return this builder
          */
         public Builder init(Fn0<?, ?> init) {
             this.init = init;
@@ -257,13 +365,23 @@ public final class WorkerConfig {
          * A method reference run in the worker after each call, before the result is sent; when it returns
          * {@code true} the worker exits after delivering that result, so the next call gets a new worker. If it
          * throws, that call fails with {@link BrokenWorkerException} naming the cause. {@code null} for none.
+         *
+         * @param retire the function a worker runs after each call, or {@code null}
+         * @return this builder
          */
         public Builder retire(Fn0<Boolean, ?> retire) {
             this.retire = retire;
             return this;
         }
 
-        /** Appends JVM options such as {@code -Xmx512m}. The classpath is not an option: see {@link #extraClasspath}. */
+        /**
+         * Appends JVM options such as {@code -Xmx512m}. The classpath is not an option: see {@link #extraClasspath}.
+         *
+         * @param options the options to append, each starting with {@code -}
+         * @return this builder
+         * @throws IllegalArgumentException if an option does not start with {@code -} or sets the classpath
+         * @throws NullPointerException if an option is null
+         */
         public Builder jvmOptions(String... options) {
             for (String o : options) {
                 Objects.requireNonNull(o, "jvm option");
@@ -280,6 +398,16 @@ public final class WorkerConfig {
             return this;
         }
 
+        /**
+         * Sets a system property in the worker JVMs, passed as {@code -Dkey=value}; setting a key again replaces its
+         * value.
+         *
+         * @param key the property name, non-empty and without {@code =}
+         * @param value the property value
+         * @return this builder
+         * @throws IllegalArgumentException if {@code key} is null, empty or contains {@code =}
+         * @throws NullPointerException if {@code value} is null
+         */
         public Builder systemProperty(String key, String value) {
             Objects.requireNonNull(value, "value");
             if (key == null || key.isEmpty() || key.contains("=")) {
@@ -289,7 +417,14 @@ public final class WorkerConfig {
             return this;
         }
 
-        /** Sets an environment variable for workers, or removes an inherited one when {@code value} is null. */
+        /**
+         * Sets an environment variable for workers, or removes an inherited one when {@code value} is null.
+         *
+         * @param name the variable name, non-empty and without {@code =}
+         * @param value the value to set, or {@code null} to remove the variable
+         * @return this builder
+         * @throws IllegalArgumentException if {@code name} is null, empty or contains {@code =}
+         */
         public Builder environment(String name, String value) {
             if (name == null || name.isEmpty() || name.contains("=")) {
                 throw new IllegalArgumentException("environment variable name must be non-empty without '=', was "
@@ -299,11 +434,27 @@ public final class WorkerConfig {
             return this;
         }
 
+        /**
+         * Sets the {@code java} launcher that starts workers (by default {@code bin/java} of this JVM's
+         * {@code java.home}).
+         *
+         * @param javaExecutable the path of the launcher
+         * @return this builder
+         * @throws NullPointerException if {@code javaExecutable} is null
+         */
         public Builder javaExecutable(Path javaExecutable) {
             this.javaExecutable = Objects.requireNonNull(javaExecutable, "javaExecutable");
             return this;
         }
 
+        /**
+         * Appends entries to the classpath of workers, after this JVM's module path and class path: for classes this
+         * JVM loads through its own class loaders.
+         *
+         * @param entries the jars or directories to append
+         * @return this builder
+         * @throws NullPointerException if an entry is null
+         */
         public Builder extraClasspath(Path... entries) {
             for (Path p : entries) {
                 extraClasspath.add(Objects.requireNonNull(p, "classpath entry"));
@@ -311,7 +462,13 @@ public final class WorkerConfig {
             return this;
         }
 
-        /** Starts this many workers in the background when the context opens. */
+        /**
+         * Starts this many workers in the background when the context opens.
+         *
+         * @param workers how many workers to start, zero or more
+         * @return this builder
+         * @throws IllegalArgumentException if {@code workers} is negative
+         */
         public Builder prestart(int workers) {
             if (workers < 0) {
                 throw new IllegalArgumentException("prestart must be >= 0, was " + workers);
@@ -320,7 +477,13 @@ public final class WorkerConfig {
             return this;
         }
 
-        /** Largest payload of one frame (the arguments of a call, or its result), between 1 KiB and 1 GiB. */
+        /**
+         * Largest payload of one frame (the arguments of a call, or its result), between 1 KiB and 1 GiB.
+         *
+         * @param bytes the largest payload in bytes, from 1024 to 2<sup>30</sup>
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is outside that range
+         */
         public Builder maxFrameSize(int bytes) {
             if (bytes < 1024 || bytes > (1 << 30)) {
                 throw new IllegalArgumentException("maxFrameSize must be between 1024 and " + (1 << 30)
@@ -334,6 +497,11 @@ public final class WorkerConfig {
          * Lets the default Java codec deserialize more classes than records, enums and JDK value types, e.g.
          * {@code "com.example.model.*"} or {@code "com.example.Point"} ({@link java.io.ObjectInputFilter} syntax;
          * never allow what you would not let an attacker instantiate).
+         *
+         * @param pattern the classes to allow, in {@link java.io.ObjectInputFilter} pattern syntax
+         * @return this builder
+         * @throws IllegalArgumentException if {@code pattern} is not a valid filter pattern
+         * @throws NullPointerException if {@code pattern} is null
          */
         public Builder allowSerializable(String pattern) {
             Objects.requireNonNull(pattern, "pattern");
@@ -348,6 +516,7 @@ public final class WorkerConfig {
          * cleanly (a killed or crashed worker's recording is lost). Workers started while nothing records do not
          * record. Open the files beside the parent's recording, e.g. in JDK Mission Control.
          *
+         * @return this builder
          * @param directory an existing directory, or {@code null} to turn it off
          * @throws IllegalArgumentException if {@code directory} is not a directory
          */
@@ -366,6 +535,9 @@ public final class WorkerConfig {
          * {@code $OFFLOAD_CACHE_DIR}); later workers start faster. Only when the classpath is all jars and workers
          * run this JVM's own {@code java}; an AppCDS archive on JDK 17-24, an AOT cache on JDK 25+. Also off for
          * every context with {@code -Doffload.cds=false}.
+         *
+         * @param enabled {@code false} to start workers without the archive
+         * @return this builder
          */
         public Builder classDataSharing(boolean enabled) {
             this.classDataSharing = enabled;
@@ -379,6 +551,8 @@ public final class WorkerConfig {
          * far worse when every core is busy (two spinning workers on two cores); so it is off by default. Measure
          * with the benchmark harness (BENCHMARKS.md) before turning it on; 20-100 us is a typical value.
          *
+         * @param spin how long to poll before blocking, from zero (off) to 10 ms
+         * @return this builder
          * @throws IllegalArgumentException if {@code spin} is negative or over 10 ms
          */
         public Builder spinWait(Duration spin) {
@@ -395,12 +569,21 @@ public final class WorkerConfig {
          * Which of this JVM's {@code -javaagent:} options workers start with: by default JaCoCo's (or what the
          * system property {@value AgentInheritance#PROPERTY} says), so that code run in workers counts in coverage
          * reports (see {@link AgentInheritance} for what workers must do for their coverage to be written).
+         *
+         * @param which the agents workers inherit
+         * @return this builder
+         * @throws NullPointerException if {@code which} is null
          */
         public Builder inheritAgents(AgentInheritance which) {
             this.inheritAgents = Objects.requireNonNull(which, "inheritAgents");
             return this;
         }
 
+        /**
+         * Builds the configuration from this builder's settings; the builder may be reused.
+         *
+         * @return a new immutable configuration
+         */
         public WorkerConfig build() {
             return new WorkerConfig(this);
         }
