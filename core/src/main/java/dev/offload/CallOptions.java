@@ -24,6 +24,11 @@ public final class CallOptions {
         codec = b.codec;
     }
 
+    /**
+     * A builder starting from the settings of {@link #DEFAULT}.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -31,17 +36,27 @@ public final class CallOptions {
     /**
      * {@code true} (default): cancelling the call, or interrupting a caller blocked in {@code runSync}, SIGKILLs
      * its worker at once. {@code false}: the call finishes in its worker and its result is dropped.
+     *
+     * @return whether cancelling the call kills its worker
      */
     public boolean killOnCancel() {
         return killOnCancel;
     }
 
-    /** The limiter that admits the call, or {@code null} for {@link Offload#defaultLimiter()}. */
+    /**
+     * The limiter that admits the call, or {@code null} for {@link Offload#defaultLimiter()}.
+     *
+     * @return the call's limiter, or {@code null} for the default one
+     */
     public Limiter limiter() {
         return limiter;
     }
 
-    /** The codec for arguments and result, or {@code null} for the context's Java codec. */
+    /**
+     * The codec for arguments and result, or {@code null} for the context's Java codec.
+     *
+     * @return the call's codec, or {@code null} for the Java codec
+     */
     public Codec codec() {
         return codec;
     }
@@ -59,21 +74,46 @@ public final class CallOptions {
 
         private Builder() {}
 
+        /**
+         * Sets what cancellation does (see {@link CallOptions#killOnCancel()}); {@code true} by default.
+         *
+         * @param killOnCancel {@code true} to SIGKILL the worker on cancel, {@code false} to let the call finish and
+         *     drop its result
+         * @return this builder
+         */
         public Builder killOnCancel(boolean killOnCancel) {
             this.killOnCancel = killOnCancel;
             return this;
         }
 
+        /**
+         * Sets the limiter whose permit the call holds while it runs; the call waits for a permit before it touches a
+         * worker.
+         *
+         * @param limiter the limiter, or {@code null} for {@link Offload#defaultLimiter()}
+         * @return this builder
+         */
         public Builder limiter(Limiter limiter) {
             this.limiter = limiter;
             return this;
         }
 
+        /**
+         * Sets the codec that carries the call's arguments and result.
+         *
+         * @param codec the codec, or {@code null} for the context's Java codec
+         * @return this builder
+         */
         public Builder codec(Codec codec) {
             this.codec = codec;
             return this;
         }
 
+        /**
+         * Builds the options from this builder's settings.
+         *
+         * @return new immutable options
+         */
         public CallOptions build() {
             return new CallOptions(this);
         }

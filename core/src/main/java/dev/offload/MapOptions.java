@@ -41,7 +41,11 @@ public final class MapOptions {
         /** The calling thread, one item at a time (concurrency 1), with the same error policy. */
         INLINE;
 
-        /** The registry name: {@code child-jvm}, {@code threads} or {@code inline}. */
+        /**
+         * The registry name: {@code child-jvm}, {@code threads} or {@code inline}.
+         *
+         * @return the backend's registry name
+         */
         public String backendName() {
             return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
         }
@@ -74,53 +78,102 @@ public final class MapOptions {
         progressInterval = b.progressInterval;
     }
 
+    /**
+     * A builder starting from the settings of {@link #DEFAULT}.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Tasks running at once; 0 means "the capacity of the limiter". */
+    /**
+     * Tasks running at once; 0 means "the capacity of the limiter".
+     *
+     * @return the concurrency, or 0 to take the limiter's capacity
+     */
     public int concurrency() {
         return concurrency;
     }
 
+    /**
+     * Whether results come in input order ({@code true}, the default) or in completion order.
+     *
+     * @return {@code true} if results come in input order
+     */
     public boolean ordered() {
         return ordered;
     }
 
-    /** Items in flight at most; 0 means 2 x concurrency. */
+    /**
+     * Items in flight at most; 0 means 2 x concurrency.
+     *
+     * @return the window size, or 0 for twice the concurrency
+     */
     public int window() {
         return window;
     }
 
-    /** Per-task timeout, or {@code null} for none. */
+    /**
+     * Per-task timeout, or {@code null} for none.
+     *
+     * @return the time limit of one task, or {@code null}
+     */
     public Duration taskTimeout() {
         return taskTimeout;
     }
 
+    /**
+     * What a failed item does to the map; {@link Errors#FAIL_FAST} by default.
+     *
+     * @return the error policy
+     */
     public Errors errors() {
         return errors;
     }
 
-    /** With {@link Errors#COLLECT}: stop and throw once this many items failed; 0 for no limit. */
+    /**
+     * With {@link Errors#COLLECT}: stop and throw once this many items failed; 0 for no limit.
+     *
+     * @return the failure limit, or 0 for none
+     */
     public int maxFailures() {
         return maxFailures;
     }
 
+    /**
+     * Whether a task that is cancelled (the map closed early or failing fast) or times out has its worker killed;
+     * {@code true} by default.
+     *
+     * @return {@code true} if cancelled tasks kill their workers
+     */
     public boolean killOnCancel() {
         return killOnCancel;
     }
 
-    /** The name of the backend tasks run on (see {@link MapBackends}). */
+    /**
+     * The name of the backend tasks run on (see {@link MapBackends}).
+     *
+     * @return the backend's registry name
+     */
     public String backendName() {
         return backend;
     }
 
-    /** The progress listener, or {@code null}. */
+    /**
+     * The progress listener, or {@code null}.
+     *
+     * @return the listener that receives progress snapshots, or {@code null} for none
+     */
     public MapProgress.Listener progress() {
         return progress;
     }
 
-    /** At most one progress snapshot per this interval (the final one always comes). */
+    /**
+     * At most one progress snapshot per this interval (the final one always comes).
+     *
+     * @return the shortest time between two progress snapshots (100 ms by default)
+     */
     public Duration progressInterval() {
         return progressInterval;
     }
@@ -140,6 +193,13 @@ public final class MapOptions {
 
         private Builder() {}
 
+        /**
+         * Sets how many tasks run at once (by default the capacity of the call's limiter).
+         *
+         * @param concurrency the number of tasks in flight at once, more than zero
+         * @return this builder
+         * @throws IllegalArgumentException if {@code concurrency} is zero or negative
+         */
         public Builder concurrency(int concurrency) {
             if (concurrency <= 0) {
                 throw new IllegalArgumentException("concurrency must be > 0, was " + concurrency
@@ -149,17 +209,35 @@ public final class MapOptions {
             return this;
         }
 
-        /** Concurrency = available processors - 1, at least 1 (leaves a core for the caller). */
+        /**
+         * Concurrency = available processors - 1, at least 1 (leaves a core for the caller).
+         *
+         * @return this builder
+         */
         public Builder auto() {
             this.concurrency = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
             return this;
         }
 
+        /**
+         * Sets whether results come in input order (the default) or as they complete.
+         *
+         * @param ordered {@code false} to get results in completion order
+         * @return this builder
+         */
         public Builder ordered(boolean ordered) {
             this.ordered = ordered;
             return this;
         }
 
+        /**
+         * Sets how many items may be in flight at most, submitted but not yet handed out, the reorder buffer included
+         * (by default twice the concurrency).
+         *
+         * @param window the largest number of items in flight, more than zero
+         * @return this builder
+         * @throws IllegalArgumentException if {@code window} is zero or negative
+         */
         public Builder window(int window) {
             if (window <= 0) {
                 throw new IllegalArgumentException("window must be > 0, was " + window);
@@ -168,6 +246,15 @@ public final class MapOptions {
             return this;
         }
 
+        /**
+         * Sets the time limit of each task: a task that runs longer fails with a {@code TimeoutException} and is
+         * cancelled. None by default.
+         *
+         * @param taskTimeout the time limit of one task, more than zero
+         * @return this builder
+         * @throws IllegalArgumentException if {@code taskTimeout} is zero or negative
+         * @throws NullPointerException if {@code taskTimeout} is null
+         */
         public Builder taskTimeout(Duration taskTimeout) {
             Objects.requireNonNull(taskTimeout, "taskTimeout");
             if (taskTimeout.isNegative() || taskTimeout.isZero()) {
@@ -177,11 +264,26 @@ public final class MapOptions {
             return this;
         }
 
+        /**
+         * Sets what a failed item does to the map ({@link Errors#FAIL_FAST} by default).
+         *
+         * @param errors the error policy
+         * @return this builder
+         * @throws NullPointerException if {@code errors} is null
+         */
         public Builder errors(Errors errors) {
             this.errors = Objects.requireNonNull(errors, "errors");
             return this;
         }
 
+        /**
+         * With {@link Errors#COLLECT}, sets after how many failed items the map stops and throws its
+         * {@link MapFailedException} (no limit by default).
+         *
+         * @param maxFailures the failure limit, or 0 for none
+         * @return this builder
+         * @throws IllegalArgumentException if {@code maxFailures} is negative
+         */
         public Builder maxFailures(int maxFailures) {
             if (maxFailures < 0) {
                 throw new IllegalArgumentException("maxFailures must be >= 0, was " + maxFailures);
@@ -190,17 +292,37 @@ public final class MapOptions {
             return this;
         }
 
+        /**
+         * Sets whether cancelling a task, or its timing out, kills the worker running it ({@code true} by default);
+         * with {@code false} the task runs to completion and its result is dropped.
+         *
+         * @param killOnCancel {@code false} to let cancelled tasks finish in their workers
+         * @return this builder
+         */
         public Builder killOnCancel(boolean killOnCancel) {
             this.killOnCancel = killOnCancel;
             return this;
         }
 
+        /**
+         * Sets a built-in backend to run the tasks on ({@link Backend#CHILD_JVM} by default).
+         *
+         * @param backend the backend
+         * @return this builder
+         * @throws NullPointerException if {@code backend} is null
+         */
         public Builder backend(Backend backend) {
             this.backend = Objects.requireNonNull(backend, "backend").backendName();
             return this;
         }
 
-        /** A backend by its registry name, built in or registered with {@link MapBackends#register}. */
+        /**
+         * A backend by its registry name, built in or registered with {@link MapBackends#register}.
+         *
+         * @param name the registry name of the backend
+         * @return this builder
+         * @throws IllegalArgumentException if {@code name} is null or blank
+         */
         public Builder backend(String name) {
             if (name == null || name.isBlank()) {
                 throw new IllegalArgumentException("backend name must not be blank, was \"" + name + "\"");
@@ -209,11 +331,25 @@ public final class MapOptions {
             return this;
         }
 
+        /**
+         * Sets the listener that receives {@link MapProgress} snapshots while the map runs.
+         *
+         * @param listener the listener, or {@code null} for none
+         * @return this builder
+         */
         public Builder progress(MapProgress.Listener listener) {
             this.progress = listener;
             return this;
         }
 
+        /**
+         * Sets the shortest time between two progress snapshots (100 ms by default); the final snapshot always comes.
+         *
+         * @param interval the interval, zero or more
+         * @return this builder
+         * @throws IllegalArgumentException if {@code interval} is negative
+         * @throws NullPointerException if {@code interval} is null
+         */
         public Builder progressInterval(Duration interval) {
             Objects.requireNonNull(interval, "progressInterval");
             if (interval.isNegative()) {
@@ -223,6 +359,11 @@ public final class MapOptions {
             return this;
         }
 
+        /**
+         * Builds the options from this builder's settings.
+         *
+         * @return new immutable options
+         */
         public MapOptions build() {
             return new MapOptions(this);
         }

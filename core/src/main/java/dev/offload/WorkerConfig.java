@@ -303,8 +303,7 @@ public final class WorkerConfig {
         private Builder() {}
 
         /**
-         * Sets how long an idle worker stays in the cache before it is shut down (10 minutes by
-         * default).
+         * Sets how long an idle worker stays in the cache before it is shut down (10 minutes by default).
          *
          * @param idleTimeout the idle timeout, zero or more
          * @return this builder
