@@ -28,7 +28,13 @@ public final class Limiter {
         this.capacity = capacity;
     }
 
-    /** A limiter with {@code capacity} permits (at least 1). */
+    /**
+     * A limiter with {@code capacity} permits (at least 1).
+     *
+     * @param capacity the number of permits, 1 or more
+     * @return a new limiter with no permit in use
+     * @throws IllegalArgumentException if {@code capacity} is less than 1
+     */
     public static Limiter create(int capacity) {
         return new Limiter(checkCapacity(capacity));
     }
@@ -40,12 +46,21 @@ public final class Limiter {
         return capacity;
     }
 
-    /** Total permits. */
+    /**
+     * Total permits.
+     *
+     * @return the number of permits
+     */
     public synchronized int capacity() {
         return capacity;
     }
 
-    /** Changes the number of permits; waiters are admitted at once if it grows. */
+    /**
+     * Changes the number of permits; waiters are admitted at once if it grows.
+     *
+     * @param capacity the new number of permits, 1 or more
+     * @throws IllegalArgumentException if {@code capacity} is less than 1
+     */
     public void setCapacity(int capacity) {
         checkCapacity(capacity);
         synchronized (this) {
@@ -54,12 +69,20 @@ public final class Limiter {
         admit();
     }
 
-    /** Permits currently held. */
+    /**
+     * Permits currently held.
+     *
+     * @return the number of permits held now, which may exceed the capacity right after it was lowered
+     */
     public synchronized int inUse() {
         return inUse;
     }
 
-    /** Callers waiting for a permit. */
+    /**
+     * Callers waiting for a permit.
+     *
+     * @return the number of requests still waiting for a permit
+     */
     public synchronized int waiting() {
         return (int) waiters.stream().filter(w -> !w.isDone()).count();
     }
@@ -68,6 +91,8 @@ public final class Limiter {
      * Asks for a permit. The future completes when the permit is granted (at once if one is free and nobody
      * waits). Cancelling the future before that withdraws the request; once it completed normally the caller
      * owns a permit and must {@link #release()} it.
+     *
+     * @return a future that completes when the caller holds a permit
      */
     public CompletableFuture<Void> acquireAsync() {
         CompletableFuture<Void> w = new CompletableFuture<>();

@@ -17,12 +17,21 @@ import java.util.concurrent.CompletableFuture;
  * <p>Implementations must be thread-safe; a {@link Runner} serves one map and is used from one thread.
  */
 public interface MapBackend {
-    /** The name options select it by: lower case, unique. */
+    /**
+     * The name options select it by: lower case, unique.
+     *
+     * @return the backend's registry name
+     */
     String name();
 
     /**
      * Prepares one map run of {@code fn}.
      *
+     * @param <T> the type of the input items
+     * @param <R> the type of the results
+     * @param fn the function to apply to every item
+     * @param options the options of the map (concurrency, timeout, limiter and so on)
+     * @return a runner serving this one map
      * @param worker the context the map was started from (a backend may ignore it)
      */
     <T, R> Runner<T, R> open(WorkerContext worker, Fn1<T, R, ?> fn, MapOptions options);
@@ -31,6 +40,14 @@ public interface MapBackend {
      * Prepares one map run of a {@link StatefulTask}: a fixed number of slots, each with its own state, one item at
      * a time per slot. Backends that cannot keep state per slot leave this default, which refuses.
      *
+     * @param <A> the type of the slot arguments
+     * @param <S> the type of a slot's state
+     * @param <T> the type of the input items
+     * @param <R> the type of the results
+     * @param worker the context the map was started from (a backend may ignore it)
+     * @param task the task: its init, apply and close functions and its slot arguments
+     * @param options the options of the map
+     * @return a runner serving this one map
      * @throws UnsupportedOperationException if this backend does not run stateful tasks
      */
     default <A, S, T, R> Runner<T, R> openStateful(WorkerContext worker, StatefulTask<A, S, T, R> task,
@@ -43,10 +60,17 @@ public interface MapBackend {
         /**
          * Starts one task. The future completes with its result or failure; the map cancels it to stop the task
          * (and completes it exceptionally with a {@code TimeoutException} when the task runs past its timeout).
+         *
+         * @param item the input item
+         * @return the future of the task's result
          */
         CompletableFuture<R> start(T item);
 
-        /** Items in flight when the options name no window; usually 2 x concurrency. */
+        /**
+         * Items in flight when the options name no window; usually 2 x concurrency.
+         *
+         * @return the window to use when the options set none
+         */
         int defaultWindow();
 
         /** Releases what the run holds; called once, when the map ends or is closed. */

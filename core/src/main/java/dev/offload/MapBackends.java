@@ -36,6 +36,7 @@ public final class MapBackends {
     /**
      * Adds a backend, replacing none: a second backend with the same name is refused.
      *
+     * @param backend the backend, selected afterwards by its {@link MapBackend#name()}
      * @throws IllegalArgumentException if the name is blank or taken
      */
     public static synchronized void register(MapBackend backend) {
@@ -52,7 +53,11 @@ public final class MapBackends {
         REGISTERED.put(name, backend);
     }
 
-    /** The names of every backend that can be selected now. */
+    /**
+     * The names of every backend that can be selected now.
+     *
+     * @return the names of the built-in and registered backends, in alphabetical order (a copy)
+     */
     public static synchronized List<String> names() {
         loadServices();
         return new ArrayList<>(REGISTERED.keySet());
