@@ -18,9 +18,13 @@ import java.util.OptionalInt;
 public final class BrokenWorkerException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** The worker's process id, or -1; see {@link #pid()}. */
     private final long pid;
+    /** The worker's exit status, or {@code null} if none is known. */
     private final Integer exitCode;
+    /** The name of the signal that ended the worker, or {@code null}. */
     private final String signal;
+    /** The last lines of the worker's stderr, never {@code null}. */
     private final String stderrTail;
 
     BrokenWorkerException(String message, long pid, Integer exitCode, String signal, String stderrTail,
@@ -32,22 +36,38 @@ public final class BrokenWorkerException extends RuntimeException {
         this.stderrTail = stderrTail == null ? "" : stderrTail;
     }
 
-    /** The worker's process id, or -1 when this aggregates several workers or none had started. */
+    /**
+     * The worker's process id, or -1 when this aggregates several workers or none had started.
+     *
+     * @return the pid, or -1
+     */
     public long pid() {
         return pid;
     }
 
-    /** The worker's exit status, if it exited (128 + n when a signal n ended it). */
+    /**
+     * The worker's exit status, if it exited (128 + n when a signal n ended it).
+     *
+     * @return the exit status, or empty if none is known
+     */
     public OptionalInt exitCode() {
         return exitCode == null ? OptionalInt.empty() : OptionalInt.of(exitCode);
     }
 
-    /** The signal that ended the worker, e.g. {@code "SIGKILL"}, if one did. */
+    /**
+     * The signal that ended the worker, e.g. {@code "SIGKILL"}, if one did.
+     *
+     * @return the name of the signal, or empty
+     */
     public Optional<String> signal() {
         return Optional.ofNullable(signal);
     }
 
-    /** The last lines the worker wrote to stderr (and {@code System.err}), possibly empty. */
+    /**
+     * The last lines the worker wrote to stderr (and {@code System.err}), possibly empty.
+     *
+     * @return the tail of the worker's stderr, never {@code null}
+     */
     public String stderrTail() {
         return stderrTail;
     }

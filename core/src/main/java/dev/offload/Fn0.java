@@ -16,6 +16,11 @@ import java.io.Serializable;
  */
 @FunctionalInterface
 public interface Fn0<R, X extends Exception> extends Serializable {
-    /** Runs the function. */
+    /**
+     * Runs the function.
+     *
+     * @return the result
+     * @throws X what the method throws; a caller of {@code runSync} gets it as itself
+     */
     R apply() throws X;
 }

@@ -16,6 +16,12 @@ import java.io.Serializable;
  */
 @FunctionalInterface
 public interface Fn1<A, R, X extends Exception> extends Serializable {
-    /** Runs the function. */
+    /**
+     * Runs the function.
+     *
+     * @param a the first argument (the receiver, for an unbound instance method)
+     * @return the result
+     * @throws X what the method throws; a caller of {@code runSync} gets it as itself
+     */
     R apply(A a) throws X;
 }

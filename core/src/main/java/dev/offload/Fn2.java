@@ -16,6 +16,13 @@ import java.io.Serializable;
  */
 @FunctionalInterface
 public interface Fn2<A, B, R, X extends Exception> extends Serializable {
-    /** Runs the function. */
+    /**
+     * Runs the function.
+     *
+     * @param a the first argument (the receiver, for an unbound instance method)
+     * @param b the second argument
+     * @return the result
+     * @throws X what the method throws; a caller of {@code runSync} gets it as itself
+     */
     R apply(A a, B b) throws X;
 }

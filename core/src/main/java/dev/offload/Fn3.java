@@ -16,6 +16,14 @@ import java.io.Serializable;
  */
 @FunctionalInterface
 public interface Fn3<A, B, C, R, X extends Exception> extends Serializable {
-    /** Runs the function. */
+    /**
+     * Runs the function.
+     *
+     * @param a the first argument (the receiver, for an unbound instance method)
+     * @param b the second argument
+     * @param c the third argument
+     * @return the result
+     * @throws X what the method throws; a caller of {@code runSync} gets it as itself
+     */
     R apply(A a, B b, C c) throws X;
 }

@@ -19,7 +19,11 @@ public final class MapFailedException extends RuntimeException {
         }
     }
 
-    /** The failed items, by input index. */
+    /**
+     * The failed items, by input index.
+     *
+     * @return one failed {@link Outcome} per failed item, in input order (unmodifiable)
+     */
     public List<Outcome<?, ?>> failures() {
         return failures;
     }

@@ -18,7 +18,11 @@ public interface MapIterator<R> extends Iterator<R>, AutoCloseable {
     @Override
     void close();
 
-    /** The remaining results as a sequential stream; closing the stream closes this iterator. */
+    /**
+     * The remaining results as a sequential stream; closing the stream closes this iterator.
+     *
+     * @return a sequential, ordered stream of the results not yet consumed
+     */
     default Stream<R> stream() {
         return StreamSupport.stream(Spliterators.spliteratorUnknownSize(this, Spliterator.ORDERED), false)
                 .onClose(this::close);

@@ -11,6 +11,11 @@ public final class MapProgress {
     /** Receives progress snapshots on the thread that consumes the map's results. Keep it quick. */
     @FunctionalInterface
     public interface Listener {
+        /**
+         * Called with each progress snapshot, the final one included.
+         *
+         * @param snapshot the state of the map now
+         */
         void onProgress(MapProgress snapshot);
     }
 
@@ -33,6 +38,12 @@ public final class MapProgress {
     /**
      * A snapshot, for map implementations outside this package (the Kotlin API, custom front ends).
      *
+     * @param submitted the number of items handed to the backend so far
+     * @param completed the number of items finished, successfully or not
+     * @param failed the number of items that failed
+     * @param elapsed the time since the map started
+     * @param last {@code true} for the final snapshot of the map
+     * @return a new snapshot
      * @param total the number of inputs, or -1 if unknown
      */
     public static MapProgress of(long total, long submitted, long completed, long failed, Duration elapsed,
@@ -40,29 +51,56 @@ public final class MapProgress {
         return new MapProgress(total, submitted, completed, failed, elapsed, last);
     }
 
-    /** Number of inputs, if known (collections and sized streams); empty for iterators and unsized streams. */
+    /**
+     * Number of inputs, if known (collections and sized streams); empty for iterators and unsized streams.
+     *
+     * @return the total number of inputs, or empty if unknown
+     */
     public OptionalLong total() {
         return total < 0 ? OptionalLong.empty() : OptionalLong.of(total);
     }
 
+    /**
+     * Items handed to the backend so far: finished ones plus those in flight.
+     *
+     * @return the number of items submitted
+     */
     public long submitted() {
         return submitted;
     }
 
-    /** Items finished, successfully or not. */
+    /**
+     * Items finished, successfully or not.
+     *
+     * @return the number of items completed, failures included
+     */
     public long completed() {
         return completed;
     }
 
+    /**
+     * Items that failed so far; they are counted in {@link #completed()} too.
+     *
+     * @return the number of items failed
+     */
     public long failed() {
         return failed;
     }
 
+    /**
+     * Time since the map started.
+     *
+     * @return the elapsed time
+     */
     public Duration elapsed() {
         return elapsed;
     }
 
-    /** Whether this is the final snapshot of the map. */
+    /**
+     * Whether this is the final snapshot of the map.
+     *
+     * @return {@code true} if the map has ended and no snapshot follows
+     */
     public boolean isFinal() {
         return last;
     }

@@ -21,30 +21,68 @@ public final class Outcome<T, R> {
         this.failure = failure;
     }
 
-    /** A successful item. */
+    /**
+     * A successful item.
+     *
+     * @param <T> the type of the input
+     * @param <R> the type of the result
+     * @param index the position of the input, from 0
+     * @param input the input item
+     * @param value the result the function gave for it
+     * @return a successful outcome
+     */
     public static <T, R> Outcome<T, R> success(long index, T input, R value) {
         return new Outcome<>(index, input, value, null);
     }
 
-    /** A failed item. */
+    /**
+     * A failed item.
+     *
+     * @param <T> the type of the input
+     * @param <R> the type of the result
+     * @param index the position of the input, from 0
+     * @param input the input item
+     * @param failure what the item failed with
+     * @return a failed outcome
+     * @throws NullPointerException if {@code failure} is null
+     */
     public static <T, R> Outcome<T, R> failure(long index, T input, Throwable failure) {
         return new Outcome<>(index, input, null, java.util.Objects.requireNonNull(failure, "failure"));
     }
 
-    /** Position of the input, from 0. */
+    /**
+     * Position of the input, from 0.
+     *
+     * @return the input's index
+     */
     public long index() {
         return index;
     }
 
+    /**
+     * The input item this outcome belongs to.
+     *
+     * @return the input item
+     */
     public T input() {
         return input;
     }
 
+    /**
+     * Whether the item succeeded; if not, {@link #failure()} says why.
+     *
+     * @return {@code true} if the item has a value, {@code false} if it failed
+     */
     public boolean isSuccess() {
         return failure == null;
     }
 
-    /** The value; throws if the item failed. */
+    /**
+     * The value; throws if the item failed.
+     *
+     * @return the result of the item, possibly {@code null}
+     * @throws java.util.NoSuchElementException if the item failed
+     */
     public R value() {
         if (failure != null) {
             throw new NoSuchElementException("item " + index + " failed: " + failure);
@@ -52,7 +90,11 @@ public final class Outcome<T, R> {
         return value;
     }
 
-    /** The failure, or {@code null} if the item succeeded. */
+    /**
+     * The failure, or {@code null} if the item succeeded.
+     *
+     * @return what the item failed with, or {@code null}
+     */
     public Throwable failure() {
         return failure;
     }

@@ -11,7 +11,9 @@ package dev.offload;
 public final class RemoteTaskException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** The binary name of the exception's class in the worker. */
     private final String remoteClassName;
+    /** The remote exception's own message, or {@code null}. */
     private final String remoteMessage;
 
     RemoteTaskException(String remoteClassName, String remoteMessage, Throwable cause) {
@@ -20,12 +22,20 @@ public final class RemoteTaskException extends RuntimeException {
         this.remoteMessage = remoteMessage;
     }
 
-    /** Binary name of the exception's class in the worker, e.g. {@code com.example.Fns$Secret}. */
+    /**
+     * Binary name of the exception's class in the worker, e.g. {@code com.example.Fns$Secret}.
+     *
+     * @return the remote exception's class name
+     */
     public String remoteClassName() {
         return remoteClassName;
     }
 
-    /** The remote exception's own message, or {@code null}. */
+    /**
+     * The remote exception's own message, or {@code null}.
+     *
+     * @return the remote message, or {@code null} if it had none
+     */
     public String remoteMessage() {
         return remoteMessage;
     }

@@ -44,7 +44,12 @@ public final class StatefulTask<A, S, T, R> {
     /** Releases a state at the end of a map or of its worker: a method reference, like the other functions. */
     @FunctionalInterface
     public interface Close<S> extends Serializable {
-        /** Releases {@code state}. */
+        /**
+         * Releases {@code state}.
+         *
+         * @param state the state {@code init} created in this worker
+         * @throws Exception anything; at the end of a map it is thrown from the map, unless something else was
+         */
         void close(S state) throws Exception;
     }
 
@@ -67,6 +72,10 @@ public final class StatefulTask<A, S, T, R> {
     /**
      * A task whose state is created by {@code init(slot)}, with slot numbers from 0 to concurrency - 1.
      *
+     * @param <S> the type of the state
+     * @param <T> the type of the items
+     * @param <R> the type of the results
+     * @return a task without slot arguments or close function
      * @param init creates a worker's state from its slot number
      * @param apply computes one item's result from the state and the item
      */
@@ -78,6 +87,14 @@ public final class StatefulTask<A, S, T, R> {
      * A task with one slot per element of {@code slotArguments}: slot {@code i}'s state is created by
      * {@code init(i, slotArguments.get(i))}, in its first worker and again in any replacement.
      *
+     * @param <A> the type of the slot arguments
+     * @param <S> the type of the state
+     * @param <T> the type of the items
+     * @param <R> the type of the results
+     * @param init creates a worker's state from its slot number and the slot's argument
+     * @param apply computes one item's result from the state and the item
+     * @param slotArguments one argument per slot, copied; their number is the map's concurrency
+     * @return a task with one slot per argument and no close function
      * @throws IllegalArgumentException if {@code slotArguments} is empty
      */
     public static <A, S, T, R> StatefulTask<A, S, T, R> of(Fn2<Integer, A, S, ?> init, Fn2<S, T, R, ?> apply,
@@ -89,32 +106,59 @@ public final class StatefulTask<A, S, T, R> {
         return new StatefulTask<>(init, true, apply, null, Collections.unmodifiableList(new ArrayList<>(slotArguments)));
     }
 
-    /** This task with {@code close} run on each state when the map ends or its worker exits cleanly. */
+    /**
+     * This task with {@code close} run on each state when the map ends or its worker exits cleanly.
+     *
+     * @param close releases a state: a method reference such as {@code Model::close}
+     * @return a new task; this one is unchanged
+     * @throws NullPointerException if {@code close} is null
+     */
     public StatefulTask<A, S, T, R> onClose(Close<S> close) {
         return new StatefulTask<>(init, initTakesArgument, apply, Objects.requireNonNull(close, "close"),
                 slotArguments);
     }
 
-    /** The init function: an {@code Fn1<Integer, S, ?>}, or an {@code Fn2<Integer, A, S, ?>} with slot arguments. */
+    /**
+     * The init function: an {@code Fn1<Integer, S, ?>}, or an {@code Fn2<Integer, A, S, ?>} with slot arguments.
+     *
+     * @return the init function
+     */
     public Object init() {
         return init;
     }
 
-    /** Whether init takes a slot argument (the task was made with slot arguments). */
+    /**
+     * Whether init takes a slot argument (the task was made with slot arguments).
+     *
+     * @return {@code true} if {@code init} is an {@code Fn2} taking the slot argument
+     */
     public boolean initTakesArgument() {
         return initTakesArgument;
     }
 
+    /**
+     * The apply function, run for each item with the state of the item's slot.
+     *
+     * @return the apply function
+     */
     public Fn2<S, T, R, ?> apply() {
         return apply;
     }
 
-    /** The close function, or null. */
+    /**
+     * The close function, or null.
+     *
+     * @return the close function, or {@code null} for none
+     */
     public Close<S> close() {
         return close;
     }
 
-    /** The per-slot arguments, or null if the task has none. */
+    /**
+     * The per-slot arguments, or null if the task has none.
+     *
+     * @return the slot arguments (unmodifiable), or {@code null}
+     */
     public List<A> slotArguments() {
         return slotArguments;
     }

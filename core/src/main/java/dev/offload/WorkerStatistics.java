@@ -19,47 +19,83 @@ public final class WorkerStatistics {
         this.values = values.clone();
     }
 
-    /** Started workers waiting in the cache for a call. */
+    /**
+     * Started workers waiting in the cache for a call.
+     *
+     * @return the number of idle workers
+     */
     public int idleWorkers() {
         return (int) values[0];
     }
 
-    /** Calls past the limiter: running in a worker or starting one. */
+    /**
+     * Calls past the limiter: running in a worker or starting one.
+     *
+     * @return the number of calls running or starting a worker
+     */
     public int runningWorkers() {
         return (int) values[1];
     }
 
-    /** Worker JVMs started (including replacements and prestarted ones). */
+    /**
+     * Worker JVMs started (including replacements and prestarted ones).
+     *
+     * @return the number of workers started since the context opened
+     */
     public long workersStarted() {
         return values[2];
     }
 
-    /** Workers Offload killed: for a cancelled or timed-out call, or at a forced shutdown. */
+    /**
+     * Workers Offload killed: for a cancelled or timed-out call, or at a forced shutdown.
+     *
+     * @return the number of workers killed since the context opened
+     */
     public long workersKilled() {
         return values[3];
     }
 
-    /** Workers that died on their own: a crash, {@code System.exit} with a nonzero code, a fatal error. */
+    /**
+     * Workers that died on their own: a crash, {@code System.exit} with a nonzero code, a fatal error.
+     *
+     * @return the number of workers that crashed since the context opened
+     */
     public long workersCrashed() {
         return values[4];
     }
 
-    /** Workers that exited cleanly: retired by the retire function, idle timeout, or a graceful close. */
+    /**
+     * Workers that exited cleanly: retired by the retire function, idle timeout, or a graceful close.
+     *
+     * @return the number of workers that exited cleanly since the context opened
+     */
     public long workersRetired() {
         return values[5];
     }
 
-    /** Calls that returned a result. */
+    /**
+     * Calls that returned a result.
+     *
+     * @return the number of calls that completed with a result
+     */
     public long callsCompleted() {
         return values[6];
     }
 
-    /** Calls that failed: the function threw, its worker died, it timed out, or it could not be sent. */
+    /**
+     * Calls that failed: the function threw, its worker died, it timed out, or it could not be sent.
+     *
+     * @return the number of calls that failed
+     */
     public long callsFailed() {
         return values[7];
     }
 
-    /** Calls cancelled by their caller. */
+    /**
+     * Calls cancelled by their caller.
+     *
+     * @return the number of calls cancelled
+     */
     public long callsCancelled() {
         return values[8];
     }
