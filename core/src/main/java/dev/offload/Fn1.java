@@ -13,6 +13,11 @@ import java.io.Serializable;
  *
  * <p>One interface per arity on purpose: two interfaces of the same arity would make every method reference
  * ambiguous for javac.
+ *
+ * @param <A> the type of the first argument
+ * @param <R> the type of the result
+ * @param <X> the checked exception the method declares (inferred as {@link RuntimeException} when it declares
+ *     none)
  */
 @FunctionalInterface
 public interface Fn1<A, R, X extends Exception> extends Serializable {

@@ -55,7 +55,12 @@ public interface MapBackend {
         throw new UnsupportedOperationException("map backend \"" + name() + "\" does not run stateful tasks");
     }
 
-    /** One map run on this backend. */
+    /**
+     * One map run on this backend.
+     *
+     * @param <T> the type of the input items
+     * @param <R> the type of the results
+     */
     interface Runner<T, R> extends AutoCloseable {
         /**
          * Starts one task. The future completes with its result or failure; the map cancels it to stop the task

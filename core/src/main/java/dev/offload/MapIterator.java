@@ -12,6 +12,8 @@ import java.util.stream.StreamSupport;
  * when {@code killOnCancel}) and no more input is read.
  *
  * <p>Not thread-safe: consume it from one thread.
+ *
+ * @param <R> the type of the results
  */
 public interface MapIterator<R> extends Iterator<R>, AutoCloseable {
     /** Stops the map: cancels tasks in flight and reads no more input. Idempotent. */

@@ -41,7 +41,11 @@ import java.util.Objects;
  * @param <R> the results
  */
 public final class StatefulTask<A, S, T, R> {
-    /** Releases a state at the end of a map or of its worker: a method reference, like the other functions. */
+    /**
+     * Releases a state at the end of a map or of its worker: a method reference, like the other functions.
+     *
+     * @param <S> the type of the state
+     */
     @FunctionalInterface
     public interface Close<S> extends Serializable {
         /**
