@@ -1,6 +1,7 @@
 package dev.offload.examples.bench;
 
 import dev.offload.MapOptions;
+import dev.offload.WorkerConfig;
 import dev.offload.WorkerContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,8 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Run it with {@code mvn -B -q -Pbench -DskipTests package} (which rewrites {@code BENCHMARKS.md}). Arguments:
  * {@code --out FILE} (where to write the Markdown; default: nowhere), {@code --command TEXT} (the command to
- * record in it), {@code --smoke} (a few seconds of everything, to prove the harness works; the figures mean
+ * record in it), {@code --worker-options "OPTIONS"} (JVM options added to every Offload worker, to try flags),
+ * {@code --smoke} (a few seconds of everything, to prove the harness works; the figures mean
  * nothing).
  *
  * <p>Figures that are compared are measured interleaved (a block of the baseline, a block of each Offload API,
@@ -38,6 +40,8 @@ public final class Benchmarks {
     private static final double MIB = 1024.0 * 1024.0;
 
     private final Settings s;
+    /** The configuration of every Offload context here: the defaults, plus {@code --worker-options} if given. */
+    private final WorkerConfig config;
     private final Map<String, Figure> figures = new LinkedHashMap<>();
     private final ExecutorService callers = Executors.newFixedThreadPool(2, r -> {
         Thread t = new Thread(r, "bench-caller");
@@ -45,14 +49,20 @@ public final class Benchmarks {
         return t;
     });
 
-    private Benchmarks(Settings settings) {
+    private Benchmarks(Settings settings, List<String> workerOptions) {
         this.s = settings;
+        this.config = WorkerConfig.builder().jvmOptions(workerOptions.toArray(new String[0])).build();
+    }
+
+    private WorkerContext open() {
+        return WorkerContext.open(config);
     }
 
     public static void main(String[] args) throws Exception {
         Settings settings = Settings.fullRun();
         Path out = null;
         String command = "java -cp ... dev.offload.examples.bench.Benchmarks";
+        List<String> workerOptions = List.of();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--smoke":
@@ -64,14 +74,17 @@ public final class Benchmarks {
                 case "--command":
                     command = args[++i];
                     break;
+                case "--worker-options":
+                    workerOptions = List.of(args[++i].trim().split("\\s+"));
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown argument: " + args[i]
-                            + " (expected --smoke, --out FILE, --command TEXT)");
+                            + " (expected --smoke, --out FILE, --command TEXT, --worker-options \"OPTIONS\")");
             }
         }
         String loadBefore = Machine.loadAverage();
         Instant started = Instant.now();
-        Benchmarks b = new Benchmarks(settings);
+        Benchmarks b = new Benchmarks(settings, workerOptions);
         try {
             b.handoff();
             b.warmCalls();
@@ -123,7 +136,7 @@ public final class Benchmarks {
         progress("warm round trips and throughput: raw pipe echo, Java runSync, Kotlin runSync");
         Set<Long> before = Memory.workerPids();
         try (BareProcess echo1 = BareProcess.start("echo"); BareProcess echo2 = BareProcess.start("echo");
-                WorkerContext java = WorkerContext.open(); WorkerContext kotlin = WorkerContext.open()) {
+                WorkerContext java = open(); WorkerContext kotlin = open()) {
             byte[] frame = new byte[4 + 16];
             rawLatency(echo1, frame, s.echoWarmup(), null);
             javaLatency(java, s.echoWarmup(), null);
@@ -166,7 +179,7 @@ public final class Benchmarks {
             memory("bare", "bare echo child JVM, idle", Set.of(echo1.pid(), echo2.pid()));
         }
         Set<Long> beforeFresh = Memory.workerPids();
-        try (WorkerContext fresh = WorkerContext.open()) {
+        try (WorkerContext fresh = open()) {
             fresh.prestart(2);
             Thread.sleep(s.smoke() ? 100 : 1000);
             memory("fresh.java", "worker, idle after prestart (no call yet)", minus(Memory.workerPids(), beforeFresh));
@@ -260,8 +273,8 @@ public final class Benchmarks {
         double[] jv = new double[s.bigReps()];
         double[] kt = new double[s.bigReps()];
         double moved = 2 * size / MIB;
-        try (BareProcess echo = BareProcess.start("echo"); WorkerContext java = WorkerContext.open();
-                WorkerContext kotlin = WorkerContext.open()) {
+        try (BareProcess echo = BareProcess.start("echo"); WorkerContext java = open();
+                WorkerContext kotlin = open()) {
             for (int i = 0; i < n; i++) {
                 int at = i - s.bigWarmup();
                 long t = System.nanoTime();
@@ -314,13 +327,13 @@ public final class Benchmarks {
             recordIf(measured, naive, System.nanoTime() - t);
 
             t = System.nanoTime();
-            try (WorkerContext ctx = WorkerContext.open()) {
+            try (WorkerContext ctx = open()) {
                 expect(ctx.runSync(BenchFns::inc, 1) == 2, "a cold call returned a wrong result");
                 elapsed = System.nanoTime() - t;
             }
             recordIf(measured, java, elapsed);
 
-            recordIf(measured, kotlin, KotlinBench.coldStart());
+            recordIf(measured, kotlin, KotlinBench.coldStart(config));
         }
         put(Figure.latency("start.bare", "bare JVM start (ProcessBuilder.start() to first frame)", bare, "ms"));
         put(Figure.latency("naive", "naive: one ProcessBuilder JVM per call, until it exited", naive, "ms"));
@@ -340,7 +353,7 @@ public final class Benchmarks {
     private void cpuScaling() throws Exception {
         progress("CPU scaling: 4 tasks on 1 vs 2 bare child JVMs, and on 1 vs 2 Offload workers");
         try (BareProcess c1 = BareProcess.start("spin"); BareProcess c2 = BareProcess.start("spin");
-                WorkerContext ctx = WorkerContext.open()) {
+                WorkerContext ctx = open()) {
             long probe = s.smoke() ? 1_000_000L : 50_000_000L;
             for (int i = 0; i < 3; i++) {
                 c1.spin(probe / 5);
@@ -410,7 +423,7 @@ public final class Benchmarks {
         Histogram cancel = new Histogram(3);
         Histogram gone = new Histogram(3);
         Histogram respawn = new Histogram(3);
-        try (WorkerContext ctx = WorkerContext.open()) {
+        try (WorkerContext ctx = open()) {
             long pid = ctx.runSync(BenchFns::pid);
             for (int i = 0; i < s.cancelWarmup() + s.cancelReps(); i++) {
                 boolean measured = i >= s.cancelWarmup();
@@ -435,7 +448,7 @@ public final class Benchmarks {
 
         Histogram kCancel = new Histogram(3);
         Histogram kRespawn = new Histogram(3);
-        try (WorkerContext ctx = WorkerContext.open()) {
+        try (WorkerContext ctx = open()) {
             KotlinBench.latency(ctx, 1, null);
             for (int i = 0; i < s.cancelWarmup() + s.cancelReps(); i++) {
                 boolean measured = i >= s.cancelWarmup();
@@ -469,7 +482,7 @@ public final class Benchmarks {
         List<Integer> items = IntStream.range(0, n).boxed().collect(Collectors.toList());
         MapOptions options = MapOptions.builder().concurrency(2).build();
         double[] rate = new double[s.mapReps()];
-        try (WorkerContext ctx = WorkerContext.open()) {
+        try (WorkerContext ctx = open()) {
             ctx.prestart(2);
             ctx.mapAll(BenchFns::inc, items.subList(0, n / 5), options);
             for (int r = 0; r < s.mapReps(); r++) {
@@ -540,8 +553,10 @@ public final class Benchmarks {
         s.append("- JDK: ").append(Machine.jdk()).append('\n');
         s.append("- Load average (1, 5, 15 min): ").append(loadBefore).append(" at start, ").append(loadAfter)
                 .append(" at end\n");
-        s.append("- Worker JVM flags: Offload's defaults; bare children: `java -classpath <harness classes> ")
-                .append(BareChild.class.getSimpleName()).append("`, no flags\n\n");
+        s.append("- Worker JVM options: ").append(config.jvmOptions().isEmpty() ? "Offload's defaults"
+                : "Offload's defaults plus `" + String.join(" ", config.jvmOptions()) + "`");
+        s.append("; bare children: `java -classpath <harness classes> ")
+                .append(BareChild.class.getSimpleName()).append("`, no options\n\n");
         s.append("## Targets (issue 6): ").append(judged - missed).append(" of ").append(judged).append(" met\n\n");
         s.append(Report.targets(targets, figures)).append('\n');
         s.append("## Figures\n\n");

@@ -2,6 +2,7 @@
 
 package dev.offload.examples.bench
 
+import dev.offload.WorkerConfig
 import dev.offload.WorkerContext
 import dev.offload.coroutines.PayloadFormat
 import dev.offload.coroutines.runSync
@@ -55,10 +56,10 @@ fun throughput(ctx: WorkerContext, callers: Int, nanos: Long): Long = runBlockin
 }
 
 /** A fresh worker context and its first call's result, timed until that result is back; the close is not timed. */
-fun coldStart(): Long = runBlocking {
+fun coldStart(config: WorkerConfig): Long = runBlocking {
     val t0 = System.nanoTime()
     var elapsed = 0L
-    withWorkerContext {
+    withWorkerContext(config) {
         check(runSync(::kInc, 1) == 2)
         elapsed = System.nanoTime() - t0
     }
