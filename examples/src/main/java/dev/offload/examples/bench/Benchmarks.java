@@ -314,6 +314,9 @@ public final class Benchmarks {
         Histogram naive = new Histogram(3);
         Histogram java = new Histogram(3);
         Histogram kotlin = new Histogram(3);
+        Histogram prestart = new Histogram(3);
+        Histogram firstJava = new Histogram(3);
+        Histogram firstKotlin = new Histogram(3);
         for (int i = 0; i < s.startWarmup() + s.startReps(); i++) {
             boolean measured = i >= s.startWarmup();
             long t = System.nanoTime();
@@ -334,12 +337,32 @@ public final class Benchmarks {
             recordIf(measured, java, elapsed);
 
             recordIf(measured, kotlin, KotlinBench.coldStart(config));
+
+            // The cold start in two parts: a worker up to its handshake, then the first call on it.
+            try (WorkerContext ctx = open()) {
+                t = System.nanoTime();
+                ctx.prestart(1);
+                recordIf(measured, prestart, System.nanoTime() - t);
+                t = System.nanoTime();
+                ctx.runSync(BenchFns::inc, 1);
+                recordIf(measured, firstJava, System.nanoTime() - t);
+            }
+            try (WorkerContext ctx = open()) {
+                ctx.prestart(1);
+                t = System.nanoTime();
+                KotlinBench.latency(ctx, 1, null);
+                recordIf(measured, firstKotlin, System.nanoTime() - t);
+            }
         }
         put(Figure.latency("start.bare", "bare JVM start (ProcessBuilder.start() to first frame)", bare, "ms"));
         put(Figure.latency("naive", "naive: one ProcessBuilder JVM per call, until it exited", naive, "ms"));
         put(Figure.latency("cold.java", "Offload cold start to first result, Java function", java, "ms"));
         put(Figure.latency("cold.kotlin", "Offload cold start to first result, Kotlin function (JSON)", kotlin,
                 "ms"));
+        put(Figure.latency("prestart", "Offload worker start: prestart(1) until the worker's handshake", prestart,
+                "ms"));
+        put(Figure.latency("first.java", "first Java call on a prestarted worker", firstJava, "ms"));
+        put(Figure.latency("first.kotlin", "first Kotlin (JSON) call on a prestarted worker", firstKotlin, "ms"));
     }
 
     private static void recordIf(boolean measured, Histogram h, long nanos) {
@@ -526,6 +549,8 @@ public final class Benchmarks {
         t.add(new Target("context: Java warm call / in-process hand-off", "java.1", "handoff", Target.Kind.INFO, 0));
         t.add(new Target("context: 4 tasks on 1 worker / on 1 bare JVM", "cpu.offload.1", "cpu.bare.1",
                 Target.Kind.INFO, 0));
+        t.add(new Target("context: worker start (prestart) / bare JVM start", "prestart", "start.bare",
+                Target.Kind.INFO, 0));
         t.add(new Target("context: respawn after cancel / bare JVM start", "respawn.java", "start.bare",
                 Target.Kind.INFO, 0));
         t.add(new Target("context: map items/s / raw echo calls/s (2 workers)", "map", "echo.2", Target.Kind.INFO, 0));
@@ -578,7 +603,8 @@ public final class Benchmarks {
             + "  `kEcho(ByteArray)` with `PayloadFormat.Binary`); MiB/s counts both directions.\n"
             + "- **Bare JVM start**: `ProcessBuilder.start()` of `BareChild` until its first frame is read.\n"
             + "  **Naive**: one such JVM per call (start, send the argument, read the result, wait for the exit).\n"
-            + "  **Cold start**: `WorkerContext.open()` / `withWorkerContext { }` and the first call, until its result.\n"
+            + "  **Cold start**: `WorkerContext.open()` / `withWorkerContext { }` and the first call, until its result;\n"
+            + "  split into `prestart(1)` (up to the worker's handshake) and the first call on that prestarted worker.\n"
             + "- **CPU scaling**: `BenchFns.spin`, calibrated to about 0.5 s; 4 tasks on one process in a row, vs 2\n"
             + "  tasks on each of two processes at once; scaling = time on 1 / time on 2. The same loop in bare children\n"
             + "  and in Offload workers, warmed up, measured alternately.\n"
