@@ -32,6 +32,13 @@ final class Machine {
                 + System.getProperty("java.vm.vendor") + ")";
     }
 
+    /** How many entries this JVM's classpath has, and how many are directories (class-data archives need jars). */
+    static String classpathShape() {
+        String[] entries = System.getProperty("java.class.path", "").split(java.io.File.pathSeparator);
+        long dirs = java.util.Arrays.stream(entries).filter(e -> new java.io.File(e).isDirectory()).count();
+        return entries.length + " entries, " + dirs + (dirs == 1 ? " directory" : " directories");
+    }
+
     /** The first three fields of /proc/loadavg: load over 1, 5 and 15 minutes. */
     static String loadAverage() {
         try {

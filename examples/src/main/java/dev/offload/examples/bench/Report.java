@@ -142,6 +142,7 @@ final class Report {
                 .append(" at end\n");
         s.append("- Worker JVM options: ").append(config.jvmOptions().isEmpty() ? "Offload's defaults"
                 : "Offload's defaults plus `" + String.join(" ", config.jvmOptions()) + "`");
+        s.append("; classpath (the workers': the same): ").append(Machine.classpathShape());
         s.append("; bare children: `java -classpath <harness classes> ")
                 .append(BareChild.class.getSimpleName()).append("`, no options\n\n");
         s.append("## Targets (issue 6): ").append(judged - missed).append(" of ").append(judged).append(" met\n\n");
