@@ -1,15 +1,20 @@
 package dev.offload.examples;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.offload.Offload;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Every example runs, says what it should, and leaves no worker behind. */
 class ExamplesTest {
@@ -172,6 +177,35 @@ class ExamplesTest {
         assertTrue(out.contains("warm round trip fib(1): median"), out);
         String first = run(args -> dev.offload.examples.bench.FirstInvocation.main(new String[] {"reflect"}));
         assertTrue(first.contains("reflect: first invocation"), first);
+    }
+
+    /** The benchmark harness, in its few-second smoke mode: every figure and target is measured and reported. */
+    @Test
+    void benchmarkHarnessSmokeRunWritesEveryTarget(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("BENCHMARKS.md");
+        String out = run(args -> dev.offload.examples.bench.Benchmarks.main(
+                new String[] {"--smoke", "--out", file.toString(), "--command", "the test command"}));
+        String md = Files.readString(file);
+        assertTrue(md.startsWith("# Benchmarks"), md);
+        assertTrue(md.contains("Smoke run"), md);
+        assertTrue(md.contains("- Command: `the test command`"), md);
+        assertTrue(md.contains("- Load average (1, 5, 15 min): "), md);
+        assertTrue(out.contains("## Targets (issue 6): "), out);
+        String targets = md.substring(md.indexOf("## Targets"), md.indexOf("## Figures"));
+        List<String> rows = targets.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| target")
+                && !l.startsWith("| ---")).collect(Collectors.toList());
+        assertEquals(19, rows.size(), targets);
+        for (String row : rows) {
+            String verdict = row.substring(row.lastIndexOf('|', row.length() - 2) + 1, row.length() - 1).trim();
+            assertTrue(List.of("PASS", "MISS", "-").contains(verdict), row);
+            assertFalse(row.contains("n/a"), row);
+        }
+        for (String figure : List.of("raw pipe echo, 16-byte frame, 1 worker", "bare JVM start",
+                "naive: one ProcessBuilder JVM per call", "in-process hand-off", "CPU scaling, 2 vs 1 bare child JVMs",
+                "Offload Kotlin runSync(::inc) (JSON), 1 worker", "Kotlin cancelAndJoin()", "RSS, worker, idle",
+                "PSS, Java worker", "Java mapAll(inc) over 1000 items")) {
+            assertTrue(md.contains(figure), figure + " missing in\n" + md);
+        }
     }
 
     @Test

@@ -1,0 +1,529 @@
+package dev.offload.examples.bench;
+
+import dev.offload.MapOptions;
+import dev.offload.WorkerConfig;
+import dev.offload.WorkerContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The benchmark harness of issue 6: measures Offload next to plain-JDK baselines in the same run, prints the
+ * figures and the targets (each a ratio to its baseline, with PASS or MISS), and writes them to a Markdown file.
+ *
+ * <p>Run it with {@code mvn -B -q -Pbench -DskipTests package} (which rewrites {@code BENCHMARKS.md}). Arguments:
+ * {@code --out FILE} (where to write the Markdown; default: nowhere), {@code --command TEXT} (the command to
+ * record in it), {@code --worker-options "OPTIONS"} (JVM options added to every Offload worker, to try flags),
+ * {@code --smoke} (a few seconds of everything, to prove the harness works; the figures mean
+ * nothing).
+ *
+ * <p>Figures that are compared are measured interleaved (a block of the baseline, a block of each Offload API,
+ * again), so that a change in the machine's load hits both sides of a ratio alike.
+ */
+public final class Benchmarks {
+    private static final double MIB = 1024.0 * 1024.0;
+
+    private final Settings s;
+    /** The configuration of every Offload context here: the defaults, plus {@code --worker-options} if given. */
+    private final WorkerConfig config;
+    private final Map<String, Figure> figures = new LinkedHashMap<>();
+    private final ExecutorService callers = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "bench-caller");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private Benchmarks(Settings settings, List<String> workerOptions) {
+        this.s = settings;
+        this.config = WorkerConfig.builder().jvmOptions(workerOptions.toArray(new String[0])).build();
+    }
+
+    private WorkerContext open() {
+        return WorkerContext.open(config);
+    }
+
+    public static void main(String[] args) throws Exception {
+        Settings settings = Settings.fullRun();
+        Path out = null;
+        String command = "java -cp ... dev.offload.examples.bench.Benchmarks";
+        List<String> workerOptions = List.of();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--smoke":
+                    settings = Settings.smokeRun();
+                    break;
+                case "--out":
+                    out = Path.of(args[++i]);
+                    break;
+                case "--command":
+                    command = args[++i];
+                    break;
+                case "--worker-options":
+                    workerOptions = List.of(args[++i].trim().split("\\s+"));
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown argument: " + args[i]
+                            + " (expected --smoke, --out FILE, --command TEXT, --worker-options \"OPTIONS\")");
+            }
+        }
+        String loadBefore = Machine.loadAverage();
+        Instant started = Instant.now();
+        Benchmarks b = new Benchmarks(settings, workerOptions);
+        try {
+            b.handoff();
+            b.warmCalls();
+            b.bandwidth();
+            b.starts();
+            b.cpuScaling();
+            b.cancellation();
+            b.map();
+        } finally {
+            b.callers.shutdownNow();
+        }
+        long seconds = Instant.now().getEpochSecond() - started.getEpochSecond();
+        String text = Report.render(b.figures, settings, b.config, command, started, seconds, loadBefore,
+                Machine.loadAverage());
+        System.out.print(text);
+        if (out != null) {
+            Files.writeString(out, text);
+            System.out.println("(written to " + out.toAbsolutePath().normalize() + ")");
+        }
+    }
+
+    private static void progress(String what) {
+        System.out.println("· " + what);
+    }
+
+    // ---------------------------------------------------------------- in-process hand-off (context only)
+
+    private void handoff() throws Exception {
+        progress("in-process hand-off");
+        ExecutorService one = Executors.newSingleThreadExecutor();
+        try {
+            Histogram h = new Histogram(3);
+            for (int i = 0; i < s.handoffWarmup() + s.handoffCalls(); i++) {
+                int x = i;
+                long t = System.nanoTime();
+                one.submit(() -> BenchFns.inc(x)).get();
+                if (i >= s.handoffWarmup()) {
+                    h.recordValue(System.nanoTime() - t);
+                }
+            }
+            put(Figure.latency("handoff", "in-process hand-off (single-thread executor round trip)", h, "µs"));
+        } finally {
+            one.shutdownNow();
+        }
+    }
+
+    // ---------------------------------------------------------------- warm round trips, throughput, idle memory
+
+    private void warmCalls() throws Exception {
+        progress("warm round trips and throughput: raw pipe echo, Java runSync, Kotlin runSync");
+        Set<Long> before = Memory.workerPids();
+        try (BareProcess echo1 = BareProcess.start("echo"); BareProcess echo2 = BareProcess.start("echo");
+                WorkerContext java = open(); WorkerContext kotlin = open()) {
+            byte[] frame = new byte[4 + 16];
+            rawLatency(echo1, frame, s.echoWarmup(), null);
+            javaLatency(java, s.echoWarmup(), null);
+            perSecond(() -> javaCalls(java, s.throughputNanos()));
+            Set<Long> javaPids = minus(Memory.workerPids(), before);
+            KotlinBench.latency(kotlin, s.echoWarmup(), null);
+            perSecond(() -> KotlinBench.throughput(kotlin, 2, s.throughputNanos()));
+            Set<Long> kotlinPids = minus(minus(Memory.workerPids(), before), javaPids);
+            perSecond(() -> rawCalls(echo1, echo2, s.throughputNanos()));
+
+            Histogram raw = new Histogram(3);
+            Histogram jv = new Histogram(3);
+            Histogram kt = new Histogram(3);
+            for (int b = 0; b < s.echoBlocks(); b++) {
+                rawLatency(echo1, frame, s.echoBlockCalls(), raw);
+                javaLatency(java, s.echoBlockCalls(), jv);
+                KotlinBench.latency(kotlin, s.echoBlockCalls(), kt);
+            }
+            put(Figure.latency("echo.1", "raw pipe echo, 16-byte frame, 1 worker", raw, "µs"));
+            put(Figure.latency("java.1", "Offload Java runSync(inc), 1 worker", jv, "µs"));
+            put(Figure.latency("kotlin.1", "Offload Kotlin runSync(::inc) (JSON), 1 worker", kt, "µs"));
+
+            double[] rawRate = new double[s.throughputReps()];
+            double[] javaRate = new double[s.throughputReps()];
+            double[] kotlinRate = new double[s.throughputReps()];
+            for (int r = 0; r < s.throughputReps(); r++) {
+                rawRate[r] = perSecond(() -> rawCalls(echo1, echo2, s.throughputNanos()));
+                javaRate[r] = perSecond(() -> javaCalls(java, s.throughputNanos()));
+                kotlinRate[r] = perSecond(() -> KotlinBench.throughput(kotlin, 2, s.throughputNanos()));
+            }
+            put(Figure.repeated("echo.2", "raw pipe echo, 2 workers concurrently", "calls/s", rawRate, true));
+            put(Figure.repeated("java.2", "Offload Java runSync, 2 workers concurrently", "calls/s", javaRate, true));
+            put(Figure.repeated("kotlin.2", "Offload Kotlin runSync, 2 workers concurrently", "calls/s", kotlinRate,
+                    true));
+
+            progress("idle worker memory");
+            Thread.sleep(s.smoke() ? 100 : 1000);
+            memory("used.java", "Java worker, idle after warm calls", javaPids);
+            memory("used.kotlin", "Kotlin (JSON) worker, idle after warm calls", kotlinPids);
+            memory("bare", "bare echo child JVM, idle", Set.of(echo1.pid(), echo2.pid()));
+        }
+        Set<Long> beforeFresh = Memory.workerPids();
+        try (WorkerContext fresh = open()) {
+            fresh.prestart(2);
+            Thread.sleep(s.smoke() ? 100 : 1000);
+            memory("fresh.java", "worker, idle after prestart (no call yet)", minus(Memory.workerPids(), beforeFresh));
+        }
+    }
+
+    private static void rawLatency(BareProcess p, byte[] frame, int calls, Histogram h) throws Exception {
+        for (int i = 0; i < calls; i++) {
+            long t = System.nanoTime();
+            p.roundTrip(frame, 16);
+            if (h != null) {
+                h.recordValue(System.nanoTime() - t);
+            }
+        }
+    }
+
+    private static void javaLatency(WorkerContext ctx, int calls, Histogram h) {
+        int x = 0;
+        for (int i = 0; i < calls; i++) {
+            long t = System.nanoTime();
+            x = ctx.runSync(BenchFns::inc, x);
+            if (h != null) {
+                h.recordValue(System.nanoTime() - t);
+            }
+        }
+    }
+
+    /** Round trips on two bare children from two threads until the deadline; the number done. */
+    private long rawCalls(BareProcess a, BareProcess b, long nanos) throws Exception {
+        long deadline = System.nanoTime() + nanos;
+        byte[] frameA = new byte[4 + 16];
+        byte[] frameB = new byte[4 + 16];
+        return both(loop(deadline, () -> a.roundTrip(frameA, 16)), loop(deadline, () -> b.roundTrip(frameB, 16)));
+    }
+
+    /** Java runSync calls from two threads until the deadline (two workers busy); the number done. */
+    private long javaCalls(WorkerContext ctx, long nanos) throws Exception {
+        long deadline = System.nanoTime() + nanos;
+        Callable<Long> caller = loop(deadline, () -> ctx.runSync(BenchFns::inc, 1));
+        return both(caller, caller);
+    }
+
+    private static Callable<Long> loop(long deadline, Callable<?> call) {
+        return () -> {
+            long n = 0;
+            while (System.nanoTime() < deadline) {
+                call.call();
+                n++;
+            }
+            return n;
+        };
+    }
+
+    private long both(Callable<Long> a, Callable<Long> b) throws Exception {
+        Future<Long> fa = callers.submit(a);
+        Future<Long> fb = callers.submit(b);
+        return fa.get() + fb.get();
+    }
+
+    private static double perSecond(Callable<Long> run) throws Exception {
+        long t = System.nanoTime();
+        long n = run.call();
+        return n / ((System.nanoTime() - t) / 1e9);
+    }
+
+    private void memory(String key, String what, Set<Long> pids) {
+        double[] rss = pids.stream().mapToDouble(Memory::rssMiB).toArray();
+        double[] pss = pids.stream().mapToDouble(Memory::pssMiB).toArray();
+        if (rss.length == 0) {
+            rss = new double[] {Double.NaN};
+            pss = new double[] {Double.NaN};
+        }
+        put(Figure.repeated("rss." + key, "RSS, " + what, "MiB", rss, false));
+        put(Figure.repeated("pss." + key, "PSS, " + what, "MiB", pss, false));
+    }
+
+    private static Set<Long> minus(Set<Long> a, Set<Long> b) {
+        return a.stream().filter(x -> !b.contains(x)).collect(Collectors.toSet());
+    }
+
+    // ---------------------------------------------------------------- one big payload there and back
+
+    private void bandwidth() throws Exception {
+        int size = s.bigBytes();
+        String mib = (size >> 20) + " MiB";
+        progress("bandwidth: one " + mib + " payload there and back");
+        byte[] bytes = new byte[size];
+        new Random(6).nextBytes(bytes);
+        byte[] frame = new byte[4 + size];
+        System.arraycopy(bytes, 0, frame, 4, size);
+        int n = s.bigWarmup() + s.bigReps();
+        double[] raw = new double[s.bigReps()];
+        double[] jv = new double[s.bigReps()];
+        double[] kt = new double[s.bigReps()];
+        double moved = 2 * size / MIB;
+        try (BareProcess echo = BareProcess.start("echo"); WorkerContext java = open();
+                WorkerContext kotlin = open()) {
+            for (int i = 0; i < n; i++) {
+                int at = i - s.bigWarmup();
+                long t = System.nanoTime();
+                expect(echo.roundTrip(frame, size) == size, "raw echo returned a short frame");
+                record(raw, at, moved / ((System.nanoTime() - t) / 1e9));
+                t = System.nanoTime();
+                expect(java.runSync(BenchFns::echo, bytes).length == size, "Java echo returned a short array");
+                record(jv, at, moved / ((System.nanoTime() - t) / 1e9));
+                t = System.nanoTime();
+                expect(KotlinBench.echoBinary(kotlin, bytes) == size, "Kotlin echo returned a short array");
+                record(kt, at, moved / ((System.nanoTime() - t) / 1e9));
+            }
+        }
+        put(Figure.repeated("bw.raw", "raw pipe, one " + mib + " frame there and back", "MiB/s", raw, true));
+        put(Figure.repeated("bw.java", "Offload Java runSync(echo, byte[" + mib + "])", "MiB/s", jv, true));
+        put(Figure.repeated("bw.kotlin", "Offload Kotlin runSync(::kEcho, ByteArray(" + mib + "), Binary)", "MiB/s",
+                kt, true));
+    }
+
+    private static void record(double[] values, int at, double value) {
+        if (at >= 0) {
+            values[at] = value;
+        }
+    }
+
+    private static void expect(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalStateException(message);
+        }
+    }
+
+    // ---------------------------------------------------------------- JVM starts
+
+    private void starts() throws Exception {
+        progress("starts: bare JVM, one JVM per call, Offload cold start (Java, Kotlin)");
+        Histogram bare = new Histogram(3);
+        Histogram naive = new Histogram(3);
+        Histogram java = new Histogram(3);
+        Histogram kotlin = new Histogram(3);
+        Histogram prestart = new Histogram(3);
+        Histogram firstJava = new Histogram(3);
+        Histogram firstKotlin = new Histogram(3);
+        for (int i = 0; i < s.startWarmup() + s.startReps(); i++) {
+            boolean measured = i >= s.startWarmup();
+            long t = System.nanoTime();
+            BareProcess p = BareProcess.start("echo");
+            long elapsed = System.nanoTime() - t;
+            p.close();
+            recordIf(measured, bare, elapsed);
+
+            t = System.nanoTime();
+            expect(BareProcess.naiveCall(41) == 42, "the naive call returned a wrong result");
+            recordIf(measured, naive, System.nanoTime() - t);
+
+            t = System.nanoTime();
+            try (WorkerContext ctx = open()) {
+                expect(ctx.runSync(BenchFns::inc, 1) == 2, "a cold call returned a wrong result");
+                elapsed = System.nanoTime() - t;
+            }
+            recordIf(measured, java, elapsed);
+
+            recordIf(measured, kotlin, KotlinBench.coldStart(config));
+
+            // The cold start in two parts: a worker up to its handshake, then the first call on it.
+            try (WorkerContext ctx = open()) {
+                t = System.nanoTime();
+                ctx.prestart(1);
+                recordIf(measured, prestart, System.nanoTime() - t);
+                t = System.nanoTime();
+                ctx.runSync(BenchFns::inc, 1);
+                recordIf(measured, firstJava, System.nanoTime() - t);
+            }
+            try (WorkerContext ctx = open()) {
+                ctx.prestart(1);
+                t = System.nanoTime();
+                KotlinBench.latency(ctx, 1, null);
+                recordIf(measured, firstKotlin, System.nanoTime() - t);
+            }
+        }
+        put(Figure.latency("start.bare", "bare JVM start (ProcessBuilder.start() to first frame)", bare, "ms"));
+        put(Figure.latency("naive", "naive: one ProcessBuilder JVM per call, until it exited", naive, "ms"));
+        put(Figure.latency("cold.java", "Offload cold start to first result, Java function", java, "ms"));
+        put(Figure.latency("cold.kotlin", "Offload cold start to first result, Kotlin function (JSON)", kotlin,
+                "ms"));
+        put(Figure.latency("prestart", "Offload worker start: prestart(1) until the worker's handshake", prestart,
+                "ms"));
+        put(Figure.latency("first.java", "first Java call on a prestarted worker", firstJava, "ms"));
+        put(Figure.latency("first.kotlin", "first Kotlin (JSON) call on a prestarted worker", firstKotlin, "ms"));
+    }
+
+    private static void recordIf(boolean measured, Histogram h, long nanos) {
+        if (measured) {
+            h.recordValue(nanos);
+        }
+    }
+
+    // ---------------------------------------------------------------- CPU-bound scaling
+
+    private void cpuScaling() throws Exception {
+        progress("CPU scaling: 4 tasks on 1 vs 2 bare child JVMs, and on 1 vs 2 Offload workers");
+        try (BareProcess c1 = BareProcess.start("spin"); BareProcess c2 = BareProcess.start("spin");
+                WorkerContext ctx = open()) {
+            long probe = s.smoke() ? 1_000_000L : 50_000_000L;
+            for (int i = 0; i < 3; i++) {
+                c1.spin(probe / 5);
+            }
+            long t = System.nanoTime();
+            c1.spin(probe);
+            long iterations = Math.max(1, (long) (probe * s.cpuTaskSeconds() / ((System.nanoTime() - t) / 1e9)));
+            c2.spin(iterations / 5);
+            timeBoth(() -> ctx.runSync(BenchFns::spin, iterations / 5), () -> ctx.runSync(BenchFns::spin, iterations / 5));
+
+            double[] bare1 = new double[s.cpuReps()];
+            double[] bare2 = new double[s.cpuReps()];
+            double[] off1 = new double[s.cpuReps()];
+            double[] off2 = new double[s.cpuReps()];
+            double[] bareScale = new double[s.cpuReps()];
+            double[] offScale = new double[s.cpuReps()];
+            for (int r = 0; r < s.cpuReps(); r++) {
+                bare1[r] = seconds(() -> {
+                    for (int i = 0; i < 4; i++) {
+                        c1.spin(iterations);
+                    }
+                });
+                bare2[r] = timeBoth(() -> c1.spin(iterations) + c1.spin(iterations),
+                        () -> c2.spin(iterations) + c2.spin(iterations));
+                off1[r] = seconds(() -> {
+                    for (int i = 0; i < 4; i++) {
+                        ctx.runSync(BenchFns::spin, iterations);
+                    }
+                });
+                Callable<Long> two = () -> ctx.runSync(BenchFns::spin, iterations) + ctx.runSync(BenchFns::spin, iterations);
+                off2[r] = timeBoth(two, two);
+                bareScale[r] = bare1[r] / bare2[r];
+                offScale[r] = off1[r] / off2[r];
+            }
+            put(Figure.repeated("cpu.bare.1", "4 CPU-bound tasks, 1 bare child JVM", "s", bare1, false));
+            put(Figure.repeated("cpu.bare.2", "4 CPU-bound tasks, 2 bare child JVMs", "s", bare2, false));
+            put(Figure.repeated("cpu.offload.1", "4 CPU-bound tasks, 1 Offload worker", "s", off1, false));
+            put(Figure.repeated("cpu.offload.2", "4 CPU-bound tasks, 2 Offload workers", "s", off2, false));
+            put(Figure.repeated("scale.bare", "CPU scaling, 2 vs 1 bare child JVMs", "×", bareScale, true));
+            put(Figure.repeated("scale.offload", "CPU scaling, 2 vs 1 Offload workers", "×", offScale, true));
+        }
+    }
+
+    interface Body {
+        void run() throws Exception;
+    }
+
+    private static double seconds(Body body) throws Exception {
+        long t = System.nanoTime();
+        body.run();
+        return (System.nanoTime() - t) / 1e9;
+    }
+
+    private double timeBoth(Callable<?> a, Callable<?> b) throws Exception {
+        return seconds(() -> {
+            Future<?> fa = callers.submit(a);
+            Future<?> fb = callers.submit(b);
+            fa.get();
+            fb.get();
+        });
+    }
+
+    // ---------------------------------------------------------------- cancellation
+
+    private void cancellation() throws Exception {
+        progress("cancel-to-return with killOnCancel, and the next call's respawn");
+        Histogram cancel = new Histogram(3);
+        Histogram gone = new Histogram(3);
+        Histogram respawn = new Histogram(3);
+        try (WorkerContext ctx = open()) {
+            long pid = ctx.runSync(BenchFns::pid);
+            for (int i = 0; i < s.cancelWarmup() + s.cancelReps(); i++) {
+                boolean measured = i >= s.cancelWarmup();
+                CompletableFuture<Long> f = ctx.submit(BenchFns::sleepMillis, 60_000L);
+                awaitRunning(ctx);
+                long t = System.nanoTime();
+                f.cancel(true);
+                recordIf(measured, cancel, System.nanoTime() - t);
+                awaitGone(pid);
+                recordIf(measured, gone, System.nanoTime() - t);
+                t = System.nanoTime();
+                long next = ctx.runSync(BenchFns::pid);
+                recordIf(measured, respawn, System.nanoTime() - t);
+                expect(next != pid, "the call after a cancel ran in the killed worker " + pid);
+                pid = next;
+            }
+        }
+        put(Figure.latency("cancel.java", "Java Future.cancel(true) of a running call, until it returns", cancel,
+                "ms"));
+        put(Figure.latency("gone.java", "Java cancel(true) until the killed worker is reaped", gone, "ms"));
+        put(Figure.latency("respawn.java", "Java: the next call after a cancel (new worker)", respawn, "ms"));
+
+        Histogram kCancel = new Histogram(3);
+        Histogram kRespawn = new Histogram(3);
+        try (WorkerContext ctx = open()) {
+            KotlinBench.latency(ctx, 1, null);
+            for (int i = 0; i < s.cancelWarmup() + s.cancelReps(); i++) {
+                boolean measured = i >= s.cancelWarmup();
+                KotlinBench.cancelAndRespawn(ctx, measured ? kCancel : null, measured ? kRespawn : null);
+            }
+        }
+        put(Figure.latency("cancel.kotlin", "Kotlin cancelAndJoin() of a running runSync", kCancel, "ms"));
+        put(Figure.latency("respawn.kotlin", "Kotlin: the next call after a cancel (new worker)", kRespawn, "ms"));
+    }
+
+    /** Polls until the process is gone (exited and reaped: a zombie still shows in /proc). */
+    private static void awaitGone(long pid) {
+        Path proc = Path.of("/proc", Long.toString(pid));
+        while (Files.exists(proc)) {
+            LockSupport.parkNanos(50_000);
+        }
+    }
+
+    private static void awaitRunning(WorkerContext ctx) throws InterruptedException {
+        while (ctx.statistics().runningWorkers() < 1 || ctx.statistics().idleWorkers() > 0) {
+            Thread.sleep(1);
+        }
+        Thread.sleep(30); // let the call frame reach the worker
+    }
+
+    // ---------------------------------------------------------------- map layer
+
+    private void map() throws Exception {
+        int n = s.mapItems();
+        progress("map layer: " + n + " tiny items on 2 workers");
+        List<Integer> items = IntStream.range(0, n).boxed().collect(Collectors.toList());
+        MapOptions options = MapOptions.builder().concurrency(2).build();
+        double[] rate = new double[s.mapReps()];
+        try (WorkerContext ctx = open()) {
+            ctx.prestart(2);
+            ctx.mapAll(BenchFns::inc, items.subList(0, n / 5), options);
+            for (int r = 0; r < s.mapReps(); r++) {
+                long t = System.nanoTime();
+                List<Integer> out = ctx.mapAll(BenchFns::inc, items, options);
+                rate[r] = n / ((System.nanoTime() - t) / 1e9);
+                expect(out.size() == n && out.get(n - 1) == n, "the map returned wrong results");
+            }
+        }
+        put(Figure.repeated("map", "Java mapAll(inc) over " + n + " items, concurrency 2 (no batching)", "items/s",
+                rate, true));
+    }
+
+    // ---------------------------------------------------------------- the report
+
+    private void put(Figure f) {
+        figures.put(f.key(), f);
+    }
+
+}
