@@ -162,7 +162,9 @@ public final class WorkerConfig {
 
     /**
      * Extra options for the worker JVM, after Offload's own (so they win). Workers use the serial collector unless
-     * these choose one ({@code -XX:+UseG1GC}, {@code -XX:+UseParallelGC}, ...).
+     * these choose one ({@code -XX:+UseG1GC}, {@code -XX:+UseParallelGC}, ...), and start with a 16 MiB heap
+     * ({@code -Xms16m}) unless these size the heap ({@code -Xms}, {@code -Xmx}, {@code ...HeapSize},
+     * {@code MaxRAM...}).
      *
      * @return the extra JVM options, in order, unmodifiable
      */

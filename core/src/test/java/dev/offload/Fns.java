@@ -378,4 +378,9 @@ public final class Fns {
         return java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
                 .map(java.lang.management.GarbageCollectorMXBean::getName).collect(java.util.stream.Collectors.joining(","));
     }
+
+    /** The initial heap size of this JVM, in bytes. */
+    public static long initialHeap() {
+        return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getInit();
+    }
 }

@@ -245,6 +245,16 @@ class WorkerContextTest {
     }
 
     @Test
+    void workersStartWithASmallHeapUnlessTheOptionsSizeIt() {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            assertEquals(16L << 20, ctx.runSync(Fns::initialHeap));
+        }
+        try (WorkerContext ctx = WorkerContext.open(WorkerConfig.builder().jvmOptions("-Xmx24m").build())) {
+            assertNotEquals(16L << 20, ctx.runSync(Fns::initialHeap)); // no -Xms16m that could exceed -Xmx
+        }
+    }
+
+    @Test
     void lowLatencyModeSpinsOnBothSidesAndCallsStillWork() {
         WorkerConfig config = WorkerConfig.builder().spinWait(Duration.ofNanos(50_000)).build();
         try (WorkerContext ctx = WorkerContext.open(config)) {

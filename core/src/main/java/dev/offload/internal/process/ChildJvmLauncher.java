@@ -35,6 +35,19 @@ public final class ChildJvmLauncher implements Launcher {
 
     private static final ProcessHandle SELF = ProcessHandle.current();
 
+    /**
+     * The initial heap of workers unless the options size the heap: the JVM's default (1/64 of the machine's memory)
+     * gives a young generation so large that a worker's garbage from thousands of tiny calls touches 80 MiB or more
+     * of it before the first collection, and an idle worker keeps that resident. With 16 MiB the heap grows only as
+     * live data needs (an idle worker after 50,000 calls: about 55 MiB instead of 120; see BENCHMARKS.md).
+     */
+    public static final String DEFAULT_INITIAL_HEAP = "-Xms16m";
+
+    private static boolean sizesHeap(String option) {
+        return option.startsWith("-Xms") || option.startsWith("-Xmx") || option.contains("HeapSize")
+                || option.contains("MaxRAM") || option.contains("RAMPercentage");
+    }
+
     private static boolean selectsCollector(String option) {
         return option.matches("-XX:[+-]Use\\w*GC");
     }
@@ -71,6 +84,9 @@ public final class ChildJvmLauncher implements Launcher {
         }
         if (config.jvmOptions().stream().noneMatch(ChildJvmLauncher::selectsCollector)) {
             args.add(DEFAULT_COLLECTOR);
+        }
+        if (config.jvmOptions().stream().noneMatch(ChildJvmLauncher::sizesHeap)) {
+            args.add(DEFAULT_INITIAL_HEAP);
         }
         for (String o : config.jvmOptions()) {
             args.add(offStdout(o));
