@@ -52,6 +52,9 @@ public final class Benchmarks {
         this.config = WorkerConfig.builder().jvmOptions(workerOptions.toArray(new String[0])).build();
     }
 
+    /** The low-latency mode's spin, measured beside the default (it is off by default). */
+    private static final java.time.Duration SPIN = java.time.Duration.ofNanos(50_000);
+
     private WorkerContext open() {
         return WorkerContext.open(config);
     }
@@ -135,41 +138,53 @@ public final class Benchmarks {
         progress("warm round trips and throughput: raw pipe echo, Java runSync, Kotlin runSync");
         Set<Long> before = Memory.workerPids();
         try (BareProcess echo1 = BareProcess.start("echo"); BareProcess echo2 = BareProcess.start("echo");
-                WorkerContext java = open(); WorkerContext kotlin = open()) {
+                WorkerContext java = open(); WorkerContext kotlin = open();
+                WorkerContext spin = WorkerContext.open(config.toBuilder().spinWait(SPIN).build())) {
             byte[] frame = new byte[4 + 16];
             rawLatency(echo1, frame, s.echoWarmup(), null);
             javaLatency(java, s.echoWarmup(), null);
             perSecond(() -> javaCalls(java, s.throughputNanos()));
             Set<Long> javaPids = minus(Memory.workerPids(), before);
+            javaLatency(spin, s.echoWarmup(), null);
+            perSecond(() -> javaCalls(spin, s.throughputNanos()));
+            Set<Long> spinPids = minus(minus(Memory.workerPids(), before), javaPids);
             KotlinBench.latency(kotlin, s.echoWarmup(), null);
             perSecond(() -> KotlinBench.throughput(kotlin, 2, s.throughputNanos()));
-            Set<Long> kotlinPids = minus(minus(Memory.workerPids(), before), javaPids);
+            Set<Long> kotlinPids = minus(minus(minus(Memory.workerPids(), before), javaPids), spinPids);
             perSecond(() -> rawCalls(echo1, echo2, s.throughputNanos()));
 
             Histogram raw = new Histogram(3);
             Histogram jv = new Histogram(3);
             Histogram kt = new Histogram(3);
+            Histogram sp = new Histogram(3);
             for (int b = 0; b < s.echoBlocks(); b++) {
                 rawLatency(echo1, frame, s.echoBlockCalls(), raw);
                 javaLatency(java, s.echoBlockCalls(), jv);
+                javaLatency(spin, s.echoBlockCalls(), sp);
                 KotlinBench.latency(kotlin, s.echoBlockCalls(), kt);
             }
             put(Figure.latency("echo.1", "raw pipe echo, 16-byte frame, 1 worker", raw, "µs"));
             put(Figure.latency("java.1", "Offload Java runSync(inc), 1 worker", jv, "µs"));
             put(Figure.latency("kotlin.1", "Offload Kotlin runSync(::inc) (JSON), 1 worker", kt, "µs"));
+            put(Figure.latency("spin.1", "Offload Java runSync(inc), spinWait " + SPIN.toNanos() / 1000 + " µs, 1 worker",
+                    sp, "µs"));
 
             double[] rawRate = new double[s.throughputReps()];
             double[] javaRate = new double[s.throughputReps()];
             double[] kotlinRate = new double[s.throughputReps()];
+            double[] spinRate = new double[s.throughputReps()];
             for (int r = 0; r < s.throughputReps(); r++) {
                 rawRate[r] = perSecond(() -> rawCalls(echo1, echo2, s.throughputNanos()));
                 javaRate[r] = perSecond(() -> javaCalls(java, s.throughputNanos()));
                 kotlinRate[r] = perSecond(() -> KotlinBench.throughput(kotlin, 2, s.throughputNanos()));
+                spinRate[r] = perSecond(() -> javaCalls(spin, s.throughputNanos()));
             }
             put(Figure.repeated("echo.2", "raw pipe echo, 2 workers concurrently", "calls/s", rawRate, true));
             put(Figure.repeated("java.2", "Offload Java runSync, 2 workers concurrently", "calls/s", javaRate, true));
             put(Figure.repeated("kotlin.2", "Offload Kotlin runSync, 2 workers concurrently", "calls/s", kotlinRate,
                     true));
+            put(Figure.repeated("spin.2", "Offload Java runSync, spinWait " + SPIN.toNanos() / 1000
+                    + " µs, 2 workers concurrently", "calls/s", spinRate, true));
 
             progress("idle worker memory");
             Thread.sleep(s.smoke() ? 100 : 1000);
