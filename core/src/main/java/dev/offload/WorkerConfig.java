@@ -548,9 +548,10 @@ public final class WorkerConfig {
         /**
          * Low-latency mode: before blocking for the next frame, the worker (waiting for a call) and this JVM
          * (waiting for a result) poll the pipe for up to {@code spin}, so a quick reply is read by a thread that
-         * still has its CPU. It cuts the round trip of short calls several-fold when spare cores exist, and makes it
-         * far worse when every core is busy (two spinning workers on two cores); so it is off by default. Measure
-         * with the benchmark harness (BENCHMARKS.md) before turning it on; 20-100 us is a typical value.
+         * still has its CPU. It can shorten the round trip of short calls when cores are idle, and makes throughput
+         * far worse when every core is busy (two spinning workers on two cores: a third of the calls per second in
+         * BENCHMARKS.md); so it is off by default. Measure with the benchmark harness on your machine before turning
+         * it on; 20-100 us is a typical value.
          *
          * @param spin how long to poll before blocking, from zero (off) to 10 ms
          * @return this builder
