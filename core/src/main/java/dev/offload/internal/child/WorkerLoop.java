@@ -27,15 +27,17 @@ final class WorkerLoop {
     static final int EXIT_FATAL = 3;
 
     private static volatile long currentCall;
-    private static final int KEEP_BUFFER_BYTES = 1 << 20;
 
     private final FrameReader reader;
     private final FrameWriter writer;
     private final int maxFrameSize;
     private final FunctionResolver resolver = new FunctionResolver(ClassLoader.getSystemClassLoader());
     private final Map<String, Codec> codecs = new HashMap<>();
-    /** Reused for every reply; dropped after a large one, so an idle worker does not keep it. */
-    private FrameBuffer buffer;
+    /**
+     * Reused for every reply. After a large reply it stays large: dropping it did not lower an idle worker's
+     * resident memory (the heap it grew stays committed) and made every large reply pay for a fresh array.
+     */
+    private final FrameBuffer buffer;
     private final SlotStates states = new SlotStates();
     private Target retire;
 
@@ -156,9 +158,6 @@ final class WorkerLoop {
             flushPrints();
         }
         writer.write(type, retiring ? Protocol.FLAG_RETIRING : 0, f.callId, buffer);
-        if (buffer.capacity() > KEEP_BUFFER_BYTES) {
-            buffer = new FrameBuffer(maxFrameSize, 4096);
-        }
         currentCall = 0;
         return retiring ? 0 : -1;
     }

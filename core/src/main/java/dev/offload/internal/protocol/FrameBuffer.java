@@ -58,11 +58,6 @@ public final class FrameBuffer extends OutputStream {
         return end - Protocol.HEADER_SIZE;
     }
 
-    /** Bytes of payload the storage holds without growing. */
-    public int capacity() {
-        return buf.length - Protocol.HEADER_SIZE;
-    }
-
     /** Discards the payload, keeping the storage. */
     public void reset() {
         end = Protocol.HEADER_SIZE;
