@@ -13,7 +13,36 @@ import kotlin.jvm.internal.PropertyReference
 internal object KotlinFunctions {
     private const val CONTINUATION = "Lkotlin/coroutines/Continuation;)"
 
+    /** The last id read for a reference class, with what it was read from (a class may serve several references). */
+    private class Known(
+        val owner: Class<*>?,
+        val signature: String,
+        val receiverClass: Class<*>?,
+        val arity: Int,
+        val id: FunctionId,
+    )
+
+    private val KNOWN = object : ClassValue<java.util.concurrent.atomic.AtomicReference<Known?>>() {
+        override fun computeValue(type: Class<*>) = java.util.concurrent.atomic.AtomicReference<Known?>(null)
+    }
+
+    /** [read], remembered per reference class: reading it costs several µs, a call costs about 20. */
     fun of(fn: Any, arity: Int): FunctionId {
+        if (fn !is CallableReference) return read(fn, arity)
+        val receiver = fn.boundReceiver
+        val receiverClass = if (receiver === CallableReference.NO_RECEIVER) null else receiver?.javaClass
+        val owner = (fn.owner as? ClassBasedDeclarationContainer)?.jClass
+        val slot = KNOWN.get(fn.javaClass)
+        val known = slot.get()
+        if (known != null && known.arity == arity && known.owner == owner && known.receiverClass == receiverClass &&
+            known.signature == fn.signature
+        ) {
+            return known.id
+        }
+        return read(fn, arity).also { slot.set(Known(owner, fn.signature, receiverClass, arity, it)) }
+    }
+
+    private fun read(fn: Any, arity: Int): FunctionId {
         if (fn !is CallableReference) {
             val name = fn.javaClass.name
             throw IllegalArgumentException(
@@ -80,8 +109,17 @@ internal object KotlinFunctions {
     }
 
     /** Whether [owner] declares [name] with [descriptor] as a static method (top-level functions are static). */
+    /** Per owner class, "name descriptor" to whether that method is static: scanning declaredMethods per call cost µs. */
+    private val STATIC_METHODS = object : ClassValue<java.util.concurrent.ConcurrentHashMap<String, Boolean>>() {
+        override fun computeValue(type: Class<*>) = java.util.concurrent.ConcurrentHashMap<String, Boolean>()
+    }
+
     private fun isStatic(owner: Class<*>, name: String, descriptor: String): Boolean =
-        owner.declaredMethods.any { it.name == name && descriptorOf(it) == descriptor && Modifier.isStatic(it.modifiers) }
+        STATIC_METHODS.get(owner).getOrPut("$name $descriptor") {
+            owner.declaredMethods.any {
+                it.name == name && descriptorOf(it) == descriptor && Modifier.isStatic(it.modifiers)
+            }
+        }
 
     private fun descriptorOf(m: java.lang.reflect.Method): String =
         m.parameterTypes.joinToString("", "(", ")") { typeDescriptor(it) } + typeDescriptor(m.returnType)
