@@ -28,8 +28,8 @@ public final class ChildJvmLauncher implements Launcher {
 
     /**
      * The collector of workers unless the options choose one: a worker runs one call at a time, so the serial
-     * collector spends no threads on concurrent work and keeps an idle worker smallest (about 3 MiB less resident
-     * memory than G1 here; see BENCHMARKS.md).
+     * collector spends no threads on concurrent work and keeps an idle worker smallest (an idle worker here: about
+     * 41 MiB resident against 43 with G1, one A/B of single runs on 2026-11-22).
      */
     public static final String DEFAULT_COLLECTOR = "-XX:+UseSerialGC";
 
@@ -39,7 +39,8 @@ public final class ChildJvmLauncher implements Launcher {
      * The initial heap of workers unless the options size the heap: the JVM's default (1/64 of the machine's memory)
      * gives a young generation so large that a worker's garbage from thousands of tiny calls touches 80 MiB or more
      * of it before the first collection, and an idle worker keeps that resident. With 16 MiB the heap grows only as
-     * live data needs (an idle worker after 50,000 calls: about 55 MiB instead of 120; see BENCHMARKS.md).
+     * live data needs. Measured on 2026-11-22: an idle worker after 50,000 calls kept 52-56 MiB instead of
+     * 115-122 (two runs each), and the harness's idle-after-warm-calls row went from 149 MiB to about 51.
      */
     public static final String DEFAULT_INITIAL_HEAP = "-Xms16m";
 
