@@ -101,10 +101,6 @@ public final class ContextCore implements ProcessWorker.Listener {
         public Lease(int slot) {
             this.slot = slot;
         }
-
-        public int slot() {
-            return slot;
-        }
     }
 
     public ContextCore(WorkerConfig config) {

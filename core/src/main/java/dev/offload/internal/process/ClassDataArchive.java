@@ -122,10 +122,6 @@ final class ClassDataArchive {
         }
     }
 
-    Path file() {
-        return archive;
-    }
-
     /**
      * Options for the next worker: use the archive if it exists; else, if no worker of this JVM is training it,
      * make this one the trainer (writing to a temporary file named by {@link #trainingFile}); else nothing.

@@ -17,10 +17,6 @@ public interface Launcher {
         /** Runs once the process has exited and been reaped, before anyone is told. */
         public final java.util.function.Consumer<WorkerExit> exited;
 
-        public Launched(Process process, Runnable cleanup) {
-            this(process, cleanup, e -> { });
-        }
-
         public Launched(Process process, Runnable cleanup, java.util.function.Consumer<WorkerExit> exited) {
             this.process = process;
             this.cleanup = cleanup;
