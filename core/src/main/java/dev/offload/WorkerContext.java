@@ -805,11 +805,12 @@ public final class WorkerContext implements AutoCloseable {
     @SuppressWarnings("unchecked")
     <R, X extends Exception> R run(CallOptions options, Object fn, Object[] args) throws X {
         java.util.Objects.requireNonNull(options, "options");
-        CallFuture<Object> f = core.submit(fn, args, options, true);
+        CallFuture<Object> f = core.submit(fn, args, options, true, true);
         try {
+            core.awaitReply(f);
             return (R) f.get();
         } catch (InterruptedException e) {
-            if (!f.cancel(true)) { // it completed meanwhile: deliver that, keep the interrupt
+            if (!f.cancel(true) && !f.isCancelled()) { // it completed meanwhile: deliver that, keep the interrupt
                 Thread.currentThread().interrupt();
                 return (R) outcome(f);
             }

@@ -45,9 +45,19 @@ final class Call {
     /** We complete the future ourselves from here on (so its completion is not an abandonment). */
     volatile boolean delivering;
 
+    /** The caller blocks for the reply and would rather read it itself ({@link ContextCore#awaitReply}). */
+    final boolean callerReads;
+    private static final int UNDECIDED = 0;
+    private static final int CALLER = 1;
+    private static final int BACKGROUND = 2;
+    private final java.util.concurrent.atomic.AtomicInteger reading = new java.util.concurrent.atomic.AtomicInteger();
+    /** The worker whose reply the caller reads, once {@link #claimForCaller} succeeded. */
+    volatile ProcessWorker readBy;
+
     Call(long id, byte type, FunctionId fn, FrameBuffer request, Codec codec, boolean killOnCancel, Limiter limiter,
-            ClassLoader loader, boolean inlineDelivery, ContextCore.Lease lease) {
+            ClassLoader loader, boolean inlineDelivery, ContextCore.Lease lease, boolean callerReads) {
         this.inlineDelivery = inlineDelivery;
+        this.callerReads = callerReads;
         this.lease = lease;
         this.id = id;
         this.type = type;
@@ -64,6 +74,17 @@ final class Call {
         if (permitReleased.compareAndSet(false, true)) {
             limiter.release();
         }
+    }
+
+    /** The request was sent to {@code w}: the caller reads the reply, unless it has given up waiting. */
+    boolean claimForCaller(ProcessWorker w) {
+        readBy = w;
+        return reading.compareAndSet(UNDECIDED, CALLER);
+    }
+
+    /** The caller leaves without reading: true unless it already has a reply to read. */
+    boolean withdrawCaller() {
+        return reading.compareAndSet(UNDECIDED, BACKGROUND) || reading.get() == BACKGROUND;
     }
 
     void fail(Throwable t) {

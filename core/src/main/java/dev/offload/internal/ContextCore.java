@@ -13,10 +13,10 @@ import dev.offload.internal.process.WorkerExit;
 import dev.offload.internal.protocol.Frame;
 import dev.offload.internal.protocol.FrameBuffer;
 import dev.offload.internal.protocol.FunctionId;
+import dev.offload.internal.protocol.PayloadInput;
 import dev.offload.internal.protocol.Protocol;
 import dev.offload.internal.protocol.RemoteThrowable;
 import dev.offload.internal.protocol.Wire;
-import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -138,10 +138,72 @@ public final class ContextCore implements ProcessWorker.Listener {
      * @throws IllegalStateException if the context is closed
      */
     public CallFuture<Object> submit(Object fn, Object[] args, CallOptions options, boolean inlineDelivery) {
+        return submit(fn, args, options, inlineDelivery, false);
+    }
+
+    /**
+     * Like {@link #submit(Object, Object[], CallOptions, boolean)}; with {@code callerReads} the caller must call
+     * {@link #awaitReply} next, which reads the reply on its thread where the worker allows it.
+     */
+    public CallFuture<Object> submit(Object fn, Object[] args, CallOptions options, boolean inlineDelivery,
+            boolean callerReads) {
         FunctionId id = Functions.of(fn);
         ClassLoader loader = fn.getClass().getClassLoader();
-        return submit(id, loader == null ? ClassLoader.getSystemClassLoader() : loader, args, options,
-                inlineDelivery);
+        Codec codec = codecOf(options);
+        return submitRequest(Protocol.CALL, id, encodeCall(id, codec, args), codec,
+                loader == null ? ClassLoader.getSystemClassLoader() : loader, options, inlineDelivery, null,
+                callerReads);
+    }
+
+    /**
+     * For a call submitted with {@code callerReads}: waits until it has been sent and, if this thread is to read
+     * its reply, reads and delivers it. Interrupting the thread cancels the call as cancelling its future does
+     * (a read from a pipe does not notice interrupts, so {@link InterruptWatch} does); the call's future is then
+     * done, or completes once the call has let go of its worker.
+     *
+     * @throws InterruptedException if the thread was interrupted (the future may hold a result all the same)
+     */
+    public void awaitReply(CallFuture<?> f) throws InterruptedException {
+        Call call = f.call;
+        if (!call.callerReads) {
+            return;
+        }
+        boolean interrupted = false;
+        if (!call.started.isDone() && !f.isDone()) {
+            try {
+                CompletableFuture.anyOf(call.started, f).get();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
+                // failed or cancelled before it was sent
+            }
+        }
+        if (call.withdrawCaller()) { // not sent (yet): if it is, the worker's reader thread reads the reply
+            if (interrupted) {
+                throw new InterruptedException();
+            }
+            return;
+        }
+        // The request is with the worker and the reply is ours to read, interrupted or not.
+        if (interrupted) {
+            f.cancel(true);
+        }
+        ProcessWorker w = call.readBy;
+        InterruptWatch.Watch watch = interrupted ? null : InterruptWatch.watch(Thread.currentThread(), f);
+        Frame reply;
+        try {
+            reply = w.readReply();
+        } finally {
+            if (watch != null) {
+                watch.close();
+            }
+        }
+        if (reply != null) {
+            onReply(w, reply);
+        }
+        if (interrupted || Thread.interrupted()) {
+            throw new InterruptedException();
+        }
     }
 
     /**
@@ -164,7 +226,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             boolean inlineDelivery) {
         Codec codec = codecOf(options);
         return submitRequest(Protocol.CALL, id, encodeCall(id, codec, args), codec, loader, options, inlineDelivery,
-                null);
+                null, false);
     }
 
     /**
@@ -195,7 +257,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             throw new IllegalArgumentException("cannot encode " + (initTakesArgument ? "the slot argument or " : "")
                     + "the item for " + apply + " with " + codecName(codec) + ": " + e.getMessage(), e);
         }
-        return submitRequest(Protocol.SLOT_CALL, apply, b, codec, loader, options, inlineDelivery, lease);
+        return submitRequest(Protocol.SLOT_CALL, apply, b, codec, loader, options, inlineDelivery, lease, false);
     }
 
     /**
@@ -226,7 +288,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         CallFuture<Object> f;
         try {
             f = submitRequest(Protocol.SLOT_RELEASE, apply, b, javaCodec,
-                    ClassLoader.getSystemClassLoader(), options, true, lease);
+                    ClassLoader.getSystemClassLoader(), options, true, lease, false);
         } catch (IllegalStateException closed) {
             return CompletableFuture.completedFuture(null); // the context closed: EOF closes the state
         }
@@ -264,10 +326,10 @@ public final class ContextCore implements ProcessWorker.Listener {
     }
 
     private CallFuture<Object> submitRequest(byte type, FunctionId id, FrameBuffer request, Codec codec,
-            ClassLoader loader, CallOptions options, boolean inlineDelivery, Lease lease) {
+            ClassLoader loader, CallOptions options, boolean inlineDelivery, Lease lease, boolean callerReads) {
         Limiter limiter = options.limiter() != null ? options.limiter() : Defaults.limiter();
         Call call = new Call(CALL_IDS.incrementAndGet(), type, id, request, codec, options.killOnCancel(), limiter,
-                loader, inlineDelivery, lease);
+                loader, inlineDelivery, lease, callerReads);
         synchronized (lock) {
             if (closing) {
                 throw new IllegalStateException("worker context is closed; cannot run " + id);
@@ -440,6 +502,9 @@ public final class ContextCore implements ProcessWorker.Listener {
             call.pid = w.pid();
             call.sentNanos = System.nanoTime();
             w.send(call.type, call.id, call.request);
+            if (!(call.callerReads && w.callerReads() && call.claimForCaller(w))) {
+                w.readReplyInBackground();
+            }
             call.started.complete(null);
         } catch (IOException e) {
             // The worker died before it had the whole request, so it did not run it; onExit retries once.
@@ -586,7 +651,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         if (call.future.isDone()) {
             return; // cancelled with killOnCancel=false: the result is dropped
         }
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(f.payload, 0, f.length));
+        DataInputStream in = new DataInputStream(PayloadInput.of(f));
         if (f.type == Protocol.RESULT) {
             Object value;
             try {

@@ -7,13 +7,14 @@ import dev.offload.internal.protocol.FrameReader;
 import dev.offload.internal.protocol.FrameTooLargeException;
 import dev.offload.internal.protocol.FrameWriter;
 import dev.offload.internal.protocol.FunctionId;
+import dev.offload.internal.protocol.PayloadInput;
 import dev.offload.internal.protocol.Protocol;
 import dev.offload.internal.protocol.RemoteThrowable;
 import dev.offload.internal.protocol.Wire;
-import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -40,6 +41,10 @@ final class WorkerLoop {
     private final FrameBuffer buffer;
     private final SlotStates states = new SlotStates();
     private Target retire;
+    /** The head of the last CALL (function id and codec name) and what it resolved to. */
+    private byte[] lastHead;
+    private Target lastTarget;
+    private Codec lastCodec;
 
     WorkerLoop(FrameReader reader, FrameWriter writer, int maxFrameSize) {
         this.reader = reader;
@@ -86,7 +91,7 @@ final class WorkerLoop {
     }
 
     private boolean configure(Frame f) throws IOException {
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(f.payload, 0, f.length));
+        DataInputStream in = new DataInputStream(PayloadInput.of(f));
         FunctionId init = in.readBoolean() ? FunctionId.readFrom(in) : null;
         FunctionId retireId = in.readBoolean() ? FunctionId.readFrom(in) : null;
         try {
@@ -112,13 +117,13 @@ final class WorkerLoop {
     /** Serves one request (CALL, SLOT_CALL, SLOT_RELEASE); returns an exit status if the worker must exit now, else -1. */
     private int call(Frame f) throws IOException {
         currentCall = f.callId;
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(f.payload, 0, f.length));
+        DataInputStream in = new DataInputStream(PayloadInput.of(f));
         byte type = Protocol.RESULT;
         buffer.reset();
         try {
             switch (f.type) {
                 case Protocol.CALL:
-                    plainCall(in);
+                    plainCall(f, in);
                     break;
                 case Protocol.SLOT_CALL:
                     slotCall(in);
@@ -162,13 +167,47 @@ final class WorkerLoop {
         return retiring ? 0 : -1;
     }
 
-    private void plainCall(DataInputStream in) throws Throwable {
-        FunctionId id = FunctionId.readFrom(in);
-        String codecName = Wire.readString(in);
-        Target target = resolver.resolve(id);
-        Codec codec = codec(codecName);
+    private void plainCall(Frame f, DataInputStream in) throws Throwable {
+        int head = headLength(f);
+        Target target;
+        Codec codec;
+        if (head > 0 && lastHead != null && Arrays.equals(f.payload, 0, head, lastHead, 0, lastHead.length)) {
+            in.skipNBytes(head); // the same function and codec as the last call: skip decoding and lookups
+            target = lastTarget;
+            codec = lastCodec;
+        } else {
+            FunctionId id = FunctionId.readFrom(in);
+            String codecName = Wire.readString(in);
+            target = resolver.resolve(id);
+            codec = codec(codecName);
+            if (head > 0) {
+                lastHead = Arrays.copyOf(f.payload, head);
+                lastTarget = target;
+                lastCodec = codec;
+            }
+        }
         Object[] args = codec.readArguments(target.parameterTypes, in);
         writeResult(codec, target, target.invoke(args));
+    }
+
+    /**
+     * The length of a CALL payload's head (function id, then codec name: a kind byte and four length-prefixed
+     * strings), or 0 if it does not parse; then the slow path reports what is wrong.
+     */
+    private static int headLength(Frame f) {
+        int p = 1;
+        for (int i = 0; i < 4; i++) {
+            if (p + 4 > f.length) {
+                return 0;
+            }
+            int n = ((f.payload[p] & 0xff) << 24) | ((f.payload[p + 1] & 0xff) << 16) | ((f.payload[p + 2] & 0xff) << 8)
+                    | (f.payload[p + 3] & 0xff);
+            if (n < 0 || n > f.length - p - 4) {
+                return 0;
+            }
+            p += 4 + n;
+        }
+        return p;
     }
 
     /** One item of a stateful map: the slot's state is created on first use, then the item is applied to it. */

@@ -7,11 +7,11 @@ import dev.offload.internal.protocol.Frame;
 import dev.offload.internal.protocol.FrameBuffer;
 import dev.offload.internal.protocol.FrameReader;
 import dev.offload.internal.protocol.FrameWriter;
+import dev.offload.internal.protocol.PayloadInput;
 import dev.offload.internal.protocol.Protocol;
 import dev.offload.internal.protocol.ProtocolException;
 import dev.offload.internal.protocol.RemoteThrowable;
 import dev.offload.internal.protocol.Wire;
-import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,9 +24,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One worker process and its pipes. A reader thread takes its frames (forwarding what the function printed,
- * handing replies to the {@link Listener}) and, when the stream ends or breaks, makes sure the process is gone,
- * reaps it and reports a {@link WorkerExit}. A pump thread drains its stderr. Nothing here is per call.
+ * One worker process and its pipes. Frames are read (forwarding what the function printed, handing replies to the
+ * {@link Listener}) and, when the stream ends or breaks, the reader makes sure the process is gone, reaps it and
+ * reports a {@link WorkerExit}. A pump thread drains its stderr. Nothing here is per call.
+ *
+ * <p>Who reads the worker's stdout. Where the parent can hold a write end of that pipe itself (Linux: through
+ * {@code /proc/<pid>/fd/1}), nobody reads while the worker is idle: a caller that blocks for its reply reads it on
+ * its own thread ({@link #readReply()}), which saves waking a second thread per call, and the worker's reader thread
+ * reads only the replies of asynchronous calls ({@link #readReplyInBackground()}) and what is left once the process
+ * has exited. Because the parent's write end keeps the pipe open, the end of the stream is an {@link Protocol#END}
+ * frame that a waiter thread writes once the process has exited: it also ends a read blocked on a pipe that a
+ * grandchild process inherited. Elsewhere the reader thread reads all the time, and the end is EOF.
  */
 public final class ProcessWorker {
     /** Receives replies and the exit, on the worker's reader thread. */
@@ -44,6 +52,9 @@ public final class ProcessWorker {
     private static final long PROTOCOL_EXIT_WAIT_MILLIS = 1000;
     private static final int MAX_GARBAGE = 4096;
     private static final long READER_GRACE_MILLIS = 2000;
+    /** {@code -Doffload.callerReads=false}: the reader thread reads everything, as where no write end can be had. */
+    private static final boolean CALLER_READS = !"false".equals(System.getProperty("offload.callerReads"));
+    private static final java.security.SecureRandom NONCES = new java.security.SecureRandom();
 
     private final Process process;
     private final long pid;
@@ -63,9 +74,22 @@ public final class ProcessWorker {
     private volatile RemoteThrowable brokenCause;
     private byte[] garbage = new byte[0];
 
+    /** Our write end of the worker's stdout pipe, or null: then the reader thread reads all the time. */
+    private final java.io.OutputStream keeper;
+    /** The call id of our {@link Protocol#END} frame: a frame a worker cannot guess. */
+    private final long endNonce = NONCES.nextLong();
+    /** Guards the turn fields: at most one thread reads stdout at a time. */
+    private final Object turn = new Object();
+    private boolean threadTurn;
+    private boolean threadReading = true; // the handshake (and READY) first
+    private boolean callerReading;
+    private boolean exited;
+    private boolean streamEnded;
+
     private ProcessWorker(Process process, int maxFrameSize, Listener listener) {
         this.process = process;
         this.pid = process.pid();
+        this.keeper = openKeeper(pid);
         this.listener = listener;
         this.stdout = process.getInputStream();
         this.reader = new FrameReader(stdout, maxFrameSize);
@@ -93,7 +117,8 @@ public final class ProcessWorker {
         w.exitHook = launched.exited;
         listener.onStarted(w);
         w.stderrThread.start();
-        Thread readerThread = new Thread(w::readLoop, "offload-worker-" + w.pid);
+        boolean expectReady = configure != null;
+        Thread readerThread = new Thread(() -> w.readLoop(expectReady), "offload-worker-" + w.pid);
         readerThread.setDaemon(true);
         readerThread.start();
         w.watchExit(readerThread);
@@ -201,44 +226,226 @@ public final class ProcessWorker {
         return exit;
     }
 
-    private void readLoop() {
-        ProtocolException protocolError = null;
-        try {
-            reader.readHandshake();
-            forwardJunk(reader.junk());
-            handshake.complete(null);
-            for (;;) {
-                Frame f = reader.read();
-                if (f == null) {
-                    break;
-                }
-                switch (f.type) {
-                    case Protocol.OUTPUT:
-                        output(f);
-                        break;
-                    case Protocol.READY:
-                        ready.complete(null);
-                        break;
-                    case Protocol.BROKEN:
-                        broken(f);
-                        break;
-                    case Protocol.RESULT:
-                    case Protocol.ERROR:
-                        listener.onReply(this, f);
-                        break;
-                    default:
-                        throw new ProtocolException("unexpected " + Protocol.typeName(f.type) + " frame from a worker");
+    /** Whether a caller may read its reply itself with {@link #readReply()}. */
+    public boolean callerReads() {
+        return keeper != null;
+    }
+
+    /**
+     * Reads the reply to the call just sent, on the calling thread, forwarding what the function printed. At the end
+     * of the stream (the worker exited, or broke the protocol) it reports the exit and returns null. Only when
+     * {@link #callerReads()}, and only by the thread that sent the call.
+     */
+    public Frame readReply() {
+        synchronized (turn) {
+            boolean interrupted = false;
+            while (threadReading) { // reading what an exited worker left: short
+                try {
+                    turn.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
                 }
             }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (streamEnded) {
+                return null;
+            }
+            callerReading = true;
+        }
+        Frame f = null;
+        ProtocolException protocolError = null;
+        try {
+            f = next(false);
         } catch (ProtocolException e) {
             protocolError = e;
         } catch (IOException e) {
             // the pipe broke: the process is going away; its exit status says why
         } catch (RuntimeException | Error e) {
             protocolError = new ProtocolException("reader failed: " + e);
-        } finally {
+        }
+        synchronized (turn) {
+            callerReading = false;
+            endTurn(f == null);
+        }
+        if (f == null) {
             finish(protocolError);
         }
+        return f;
+    }
+
+    /** After {@link #send} of an asynchronous call: the reader thread reads its reply. */
+    public void readReplyInBackground() {
+        if (keeper != null) {
+            synchronized (turn) {
+                threadTurn = true;
+                turn.notifyAll();
+            }
+        }
+    }
+
+    /** Caller holds {@code turn}; a read has ended, at the end of the stream if {@code ended}. */
+    private void endTurn(boolean ended) {
+        if (ended) {
+            streamEnded = true;
+            turn.notifyAll();
+        } else if (exited) {
+            threadTurn = true; // the process is gone: the reader thread reads what it left, up to END
+            turn.notifyAll();
+        } // otherwise nobody needs waking: a caller's reply costs no wake-up of the reader thread
+    }
+
+    /** The reader thread's turn, or false once the stream has ended. */
+    private boolean awaitTurn() throws InterruptedException {
+        synchronized (turn) {
+            while (!threadTurn && !streamEnded) {
+                turn.wait();
+            }
+            if (streamEnded) {
+                return false;
+            }
+            threadTurn = false;
+            threadReading = true;
+            return true;
+        }
+    }
+
+    /**
+     * Reads frames up to the next reply (RESULT or ERROR; also READY if {@code ready}), handling the others; null at
+     * the end of the stream.
+     */
+    private Frame next(boolean ready) throws IOException {
+        for (;;) {
+            Frame f = reader.read();
+            if (f == null) {
+                return null;
+            }
+            switch (f.type) {
+                case Protocol.OUTPUT:
+                    output(f);
+                    break;
+                case Protocol.READY:
+                    if (ready) {
+                        return f;
+                    }
+                    this.ready.complete(null);
+                    break;
+                case Protocol.BROKEN:
+                    broken(f);
+                    break;
+                case Protocol.RESULT:
+                case Protocol.ERROR:
+                    return f;
+                case Protocol.END:
+                    if (keeper != null && f.callId == endNonce && f.length == 0) {
+                        return null;
+                    }
+                    throw new ProtocolException("unexpected END frame from a worker");
+                default:
+                    throw new ProtocolException("unexpected " + Protocol.typeName(f.type) + " frame from a worker");
+            }
+        }
+    }
+
+    private void readLoop(boolean expectReady) {
+        ProtocolException protocolError = null;
+        boolean report = true;
+        try {
+            reader.readHandshake();
+            forwardJunk(reader.junk());
+            handshake.complete(null);
+            if (keeper == null) {
+                for (Frame f; (f = next(false)) != null; ) {
+                    listener.onReply(this, f);
+                }
+            } else {
+                boolean ended = false;
+                if (expectReady) {
+                    Frame f = next(true);
+                    ended = f == null;
+                    if (f != null && f.type != Protocol.READY) {
+                        throw new ProtocolException("unexpected " + Protocol.typeName(f.type)
+                                + " frame from a worker that was not ready");
+                    }
+                    if (f != null) {
+                        ready.complete(null);
+                    }
+                }
+                if (!ended) {
+                    endThreadTurn(false);
+                }
+                while (!ended) {
+                    if (!awaitTurn()) {
+                        report = false; // a caller read the end of the stream and reports the exit
+                        break;
+                    }
+                    Frame f = next(false);
+                    if (f == null) {
+                        break;
+                    }
+                    endThreadTurn(false); // before onReply, which may hand the worker to the next caller
+                    listener.onReply(this, f);
+                }
+            }
+        } catch (ProtocolException e) {
+            protocolError = e;
+        } catch (IOException e) {
+            // the pipe broke: the process is going away; its exit status says why
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // never: nobody interrupts this thread
+        } catch (RuntimeException | Error e) {
+            protocolError = new ProtocolException("reader failed: " + e);
+        }
+        if (report) {
+            if (keeper != null) {
+                endThreadTurn(true);
+            }
+            finish(protocolError);
+        }
+    }
+
+    private void endThreadTurn(boolean ended) {
+        synchronized (turn) {
+            threadReading = false;
+            endTurn(ended);
+            turn.notifyAll(); // a caller may wait for the reader thread to finish
+        }
+    }
+
+    /** Where possible, a write end of the worker's stdout pipe (see the class comment); otherwise null. */
+    private static java.io.OutputStream openKeeper(long pid) {
+        if (!CALLER_READS) {
+            return null;
+        }
+        java.nio.file.Path stdout = java.nio.file.Path.of("/proc", Long.toString(pid), "fd", "1");
+        try {
+            if (!java.nio.file.Files.readSymbolicLink(stdout).toString().startsWith("pipe:")) {
+                return null;
+            }
+            return new java.io.FileOutputStream(stdout.toFile());
+        } catch (IOException | RuntimeException e) {
+            return null; // no /proc (not Linux), or not allowed: the reader thread reads everything
+        }
+    }
+
+    /** Ends the stream of a worker that has exited: our END frame, then our write end closes. */
+    private void writeEnd() {
+        try (java.io.OutputStream k = keeper) {
+            k.write(endFrame());
+        } catch (IOException e) {
+            // nobody reads any more: the JDK closed the pipe when the process exited
+        }
+    }
+
+    private byte[] endFrame() {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(Protocol.HEADER_SIZE);
+        try {
+            new FrameWriter(b).write(Protocol.END, 0, endNonce);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return b.toByteArray();
     }
 
     private void output(Frame f) {
@@ -252,7 +459,7 @@ public final class ProcessWorker {
     }
 
     private void broken(Frame f) throws IOException {
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(f.payload, 0, f.length));
+        DataInputStream in = new DataInputStream(PayloadInput.of(f));
         brokenReason = Wire.readString(in);
         brokenCause = in.readBoolean() ? RemoteThrowable.read(in) : null;
     }
@@ -272,6 +479,9 @@ public final class ProcessWorker {
             }
             waitForExit(Long.MAX_VALUE);
             garbage = concat(protocolError.garbage(), drainAvailable(stdout));
+            if (keeper != null) {
+                garbage = withoutSuffix(garbage, endFrame());
+            }
         } else if (!waitForExit(10_000)) {
             kill(); // stdout closed but the process lives on: do not leave it behind
         }
@@ -307,6 +517,30 @@ public final class ProcessWorker {
     }
 
     private void watchExit(Thread readerThread) {
+        if (keeper != null) {
+            Thread waiter = new Thread(() -> {
+                waitForExit(Long.MAX_VALUE);
+                synchronized (turn) {
+                    exited = true;
+                    if (!callerReading && !threadReading && !streamEnded) {
+                        threadTurn = true; // nobody reads: the reader thread reads what it left, up to END
+                        turn.notifyAll();
+                    }
+                }
+                writeEnd();
+                try {
+                    exit.get(READER_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (ExecutionException | TimeoutException e) {
+                    // not reported yet: report now
+                }
+                report(null); // no-op if the reader already reported
+            }, "offload-exit-" + pid);
+            waiter.setDaemon(true);
+            waiter.start();
+            return;
+        }
         process.onExit().thenRun(() -> {
             Thread watcher = new Thread(() -> {
                 try {
@@ -355,6 +589,11 @@ public final class ProcessWorker {
             // closed: keep what we have
         }
         return Arrays.copyOf(kept, n);
+    }
+
+    private static byte[] withoutSuffix(byte[] b, byte[] suffix) {
+        int n = b.length - suffix.length;
+        return n >= 0 && Arrays.equals(b, n, b.length, suffix, 0, suffix.length) ? Arrays.copyOf(b, n) : b;
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

@@ -31,6 +31,8 @@ public final class FunctionId {
     private final String name;
     private final String descriptor;
     private final Kind kind;
+    /** {@link #writeTo} output, kept: the same function is usually called many times. */
+    private volatile byte[] wire;
 
     public FunctionId(String owner, String name, String descriptor, Kind kind) {
         this.owner = Objects.requireNonNull(owner, "owner");
@@ -59,10 +61,18 @@ public final class FunctionId {
     }
 
     public void writeTo(DataOutputStream out) throws IOException {
-        out.writeByte(kind.ordinal());
-        Wire.writeString(out, owner);
-        Wire.writeString(out, name);
-        Wire.writeString(out, descriptor);
+        byte[] b = wire;
+        if (b == null) {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            DataOutputStream d = new DataOutputStream(bytes);
+            d.writeByte(kind.ordinal());
+            Wire.writeString(d, owner);
+            Wire.writeString(d, name);
+            Wire.writeString(d, descriptor);
+            d.flush();
+            wire = b = bytes.toByteArray();
+        }
+        out.write(b);
     }
 
     public static FunctionId readFrom(DataInputStream in) throws IOException {

@@ -78,6 +78,15 @@ public final class Protocol {
     /** The worker's own machinery failed; payload is the reason; the worker exits next. */
     public static final byte BROKEN = 0x14;
 
+    // Parent to itself.
+    /**
+     * End of the worker's output: written by the parent itself into the pipe it reads the worker's stdout from, once
+     * the worker has exited, with the parent's own nonce as call id. A parent that keeps a write end of that pipe
+     * open (to let callers read replies themselves) gets no EOF while a grandchild holds the pipe; this frame ends
+     * a read blocked there. Never sent by a worker.
+     */
+    public static final byte END = 0x1F;
+
     /** On RESULT and ERROR: the worker exits after this reply (retire returned true, or a fatal error). */
     public static final int FLAG_RETIRING = 0x01;
     /** On OUTPUT: the bytes were written to System.err rather than System.out. */
@@ -86,7 +95,7 @@ public final class Protocol {
     /** Whether {@code type} is a frame type of this protocol version. */
     public static boolean isKnownType(int type) {
         return type == CONFIGURE || type == CALL || type == SLOT_CALL || type == SLOT_RELEASE || type == READY || type == RESULT
-                || type == ERROR || type == OUTPUT || type == BROKEN;
+                || type == ERROR || type == OUTPUT || type == BROKEN || type == END;
     }
 
     /** A frame type's name, for messages. */
@@ -101,6 +110,7 @@ public final class Protocol {
             case ERROR: return "ERROR";
             case OUTPUT: return "OUTPUT";
             case BROKEN: return "BROKEN";
+            case END: return "END";
             default: return String.format("0x%02x", type & 0xff);
         }
     }
