@@ -47,6 +47,17 @@ public final class Fns {
         return b.length;
     }
 
+    public static byte[] echoBytes(byte[] b) {
+        return b;
+    }
+
+    /** {@code a} then {@code b}, and the sum of their bytes' low bits as the last byte: both arrived whole. */
+    public static byte[] concat(byte[] a, byte[] b) {
+        byte[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
     public static Point mirror(Point p) {
         return new Point(p.y(), p.x());
     }

@@ -267,4 +267,36 @@ class WorkerContextTest {
                 () -> WorkerConfig.builder().spinWait(Duration.ofMillis(11)));
         assertEquals("spinWait must be at most 10 ms, was PT0.011S; a longer spin only burns CPU", e.getMessage());
     }
+
+    private static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new java.util.Random(seed).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void largeByteArraysArriveWholeWhereverTheyAreInTheCall() {
+        byte[] big = random(3 << 20, 1);
+        byte[] other = random(200_000, 2);
+        try (WorkerContext ctx = WorkerContext.open()) {
+            assertArrayEquals(big, ctx.runSync(Fns::echoBytes, big));
+            // the first array is followed by another value: it cannot be sent as the frame's tail, and is copied
+            byte[] both = ctx.runSync(Fns::concat, big, other);
+            assertArrayEquals(java.util.Arrays.copyOfRange(both, 0, big.length), big);
+            assertArrayEquals(java.util.Arrays.copyOfRange(both, big.length, both.length), other);
+            assertEquals(big.length, ctx.runSync(Fns::length, big));
+            assertEquals(0, ctx.runSync(Fns::length, new byte[0]));
+        }
+    }
+
+    @Test
+    void submitSendsTheArgumentsAsTheyWereWhenSubmitted() throws Exception {
+        byte[] big = random(1 << 20, 3);
+        byte[] original = big.clone();
+        try (WorkerContext ctx = WorkerContext.open()) {
+            CompletableFuture<byte[]> f = ctx.submit(Fns::echoBytes, big); // no worker yet: it is sent later
+            java.util.Arrays.fill(big, (byte) 0); // a caller may reuse its buffer once submit has returned
+            assertArrayEquals(original, f.get());
+        }
+    }
 }

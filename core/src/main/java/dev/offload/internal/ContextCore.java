@@ -150,7 +150,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         FunctionId id = Functions.of(fn);
         ClassLoader loader = fn.getClass().getClassLoader();
         Codec codec = codecOf(options);
-        return submitRequest(Protocol.CALL, id, encodeCall(id, codec, args), codec,
+        return submitRequest(Protocol.CALL, id, encodeCall(id, codec, args, callerReads), codec,
                 loader == null ? ClassLoader.getSystemClassLoader() : loader, options, inlineDelivery, null,
                 callerReads);
     }
@@ -224,9 +224,20 @@ public final class ContextCore implements ProcessWorker.Listener {
      */
     public CallFuture<Object> submit(FunctionId id, ClassLoader loader, Object[] args, CallOptions options,
             boolean inlineDelivery) {
+        return submit(id, loader, args, options, inlineDelivery, false);
+    }
+
+    /**
+     * Like {@link #submit(FunctionId, ClassLoader, Object[], CallOptions, boolean)}.
+     *
+     * @param callerWaits the caller waits for the result without touching the arguments: a large byte array may be
+     *     sent from its own array instead of a copy
+     */
+    public CallFuture<Object> submit(FunctionId id, ClassLoader loader, Object[] args, CallOptions options,
+            boolean inlineDelivery, boolean callerWaits) {
         Codec codec = codecOf(options);
-        return submitRequest(Protocol.CALL, id, encodeCall(id, codec, args), codec, loader, options, inlineDelivery,
-                null, false);
+        return submitRequest(Protocol.CALL, id, encodeCall(id, codec, args, callerWaits), codec, loader, options,
+                inlineDelivery, null, false);
     }
 
     /**
@@ -357,8 +368,15 @@ public final class ContextCore implements ProcessWorker.Listener {
         return call.future;
     }
 
-    private FrameBuffer encodeCall(FunctionId id, Codec codec, Object[] args) {
+    /**
+     * @param callerWaits the caller waits for the result, so its arguments do not change before they are sent: a
+     *     large byte array is sent from the caller's own array. Otherwise it is copied, as the caller may reuse it.
+     */
+    private FrameBuffer encodeCall(FunctionId id, Codec codec, Object[] args, boolean callerWaits) {
         FrameBuffer b = new FrameBuffer(config.maxFrameSize());
+        if (callerWaits) {
+            b.allowTail();
+        }
         try {
             DataOutputStream out = new DataOutputStream(b);
             id.writeTo(out);
@@ -647,15 +665,16 @@ public final class ContextCore implements ProcessWorker.Listener {
 
     private void deliver(Call call, Frame f) {
         call.delivering = true;
-        call.replyBytes = f.length;
+        call.replyBytes = (int) Math.min(Integer.MAX_VALUE, f.size());
         if (call.future.isDone()) {
             return; // cancelled with killOnCancel=false: the result is dropped
         }
-        DataInputStream in = new DataInputStream(PayloadInput.of(f));
+        PayloadInput payload = PayloadInput.of(f);
+        DataInputStream in = new DataInputStream(payload);
         if (f.type == Protocol.RESULT) {
             Object value;
             try {
-                value = call.codec.readResult(in);
+                value = call.codec.readResult(payload);
             } catch (IOException | RuntimeException e) {
                 call.future.completeExceptionally(new IllegalStateException("cannot decode the result of " + call.fn
                         + " with " + codecName(call.codec) + ": " + e.getMessage(), e));

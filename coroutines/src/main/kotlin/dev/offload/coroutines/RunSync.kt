@@ -52,7 +52,7 @@ public suspend inline fun <reified R> runSync(
     limiter: Limiter? = null,
     format: PayloadFormat? = null,
     context: WorkerContext? = null,
-): R = callInWorker(fn, arrayOf(), listOf(), typeOf<R>(), killOnCancel, limiter, format, context) as R
+): R = callInWorker(fn, arrayOf(), listOf(), typeOf<R>(), killOnCancel, limiter, format, context, callerWaits = true) as R
 
 /** A `suspend` function cannot run in a worker: this overload exists to say so at compile time. */
 @Deprecated(
@@ -103,7 +103,7 @@ public suspend inline fun <reified A, reified R> runSync(
     limiter: Limiter? = null,
     format: PayloadFormat? = null,
     context: WorkerContext? = null,
-): R = callInWorker(fn, arrayOf(a), listOf(typeOf<A>()), typeOf<R>(), killOnCancel, limiter, format, context) as R
+): R = callInWorker(fn, arrayOf(a), listOf(typeOf<A>()), typeOf<R>(), killOnCancel, limiter, format, context, callerWaits = true) as R
 
 /** A `suspend` function cannot run in a worker: this overload exists to say so at compile time. */
 @Deprecated(
@@ -156,7 +156,7 @@ public suspend inline fun <reified A, reified B, reified R> runSync(
     limiter: Limiter? = null,
     format: PayloadFormat? = null,
     context: WorkerContext? = null,
-): R = callInWorker(fn, arrayOf(a, b), listOf(typeOf<A>(), typeOf<B>()), typeOf<R>(), killOnCancel, limiter, format, context) as R
+): R = callInWorker(fn, arrayOf(a, b), listOf(typeOf<A>(), typeOf<B>()), typeOf<R>(), killOnCancel, limiter, format, context, callerWaits = true) as R
 
 /** A `suspend` function cannot run in a worker: this overload exists to say so at compile time. */
 @Deprecated(
@@ -211,7 +211,7 @@ public suspend inline fun <reified A, reified B, reified C, reified R> runSync(
     limiter: Limiter? = null,
     format: PayloadFormat? = null,
     context: WorkerContext? = null,
-): R = callInWorker(fn, arrayOf(a, b, c), listOf(typeOf<A>(), typeOf<B>(), typeOf<C>()), typeOf<R>(), killOnCancel, limiter, format, context) as R
+): R = callInWorker(fn, arrayOf(a, b, c), listOf(typeOf<A>(), typeOf<B>(), typeOf<C>()), typeOf<R>(), killOnCancel, limiter, format, context, callerWaits = true) as R
 
 /** A `suspend` function cannot run in a worker: this overload exists to say so at compile time. */
 @Deprecated(

@@ -35,6 +35,14 @@ class RunSyncSpec : FunSpec({
         back.contentEquals(bytes.reversedArray()) shouldBe true
     }
 
+    test("large ByteArrays on the binary path arrive whole: nullable, beside another value, or inside a list") {
+        val bytes = ByteArray(1 shl 20) { (it * 7).toByte() }
+        runSync(::maybeBytes, bytes, format = PayloadFormat.Binary)!!.contentEquals(bytes) shouldBe true
+        runSync(::maybeBytes, null, format = PayloadFormat.Binary) shouldBe null
+        runSync(::joinedBytes, bytes, bytes.size, format = PayloadFormat.Binary).size shouldBe bytes.size + 4
+        runSync(::listOfBytes, listOf(bytes, bytes), format = PayloadFormat.Binary) shouldBe 2 * bytes.size
+    }
+
     test("object, @JvmStatic, companion, value-class, @JvmName and unbound member references work") {
         runSync(Calculator::triple, 5) shouldBe 15
         runSync(Calculator::quadruple, 5) shouldBe 20

@@ -13,6 +13,14 @@ fun heavier(items: List<Item>, by: Double): List<Item> = items.map { it.copy(wei
 
 fun reversedBytes(bytes: ByteArray): ByteArray = bytes.reversedArray()
 
+fun maybeBytes(bytes: ByteArray?): ByteArray? = bytes
+
+/** The array followed by [n] as four big-endian bytes: the array arrived whole and the Int after it too. */
+fun joinedBytes(bytes: ByteArray, n: Int): ByteArray =
+    bytes + byteArrayOf((n ushr 24).toByte(), (n ushr 16).toByte(), (n ushr 8).toByte(), n.toByte())
+
+fun listOfBytes(arrays: List<ByteArray>): Int = arrays.sumOf { it.size }
+
 fun pid(): Long = ProcessHandle.current().pid()
 
 fun spinForever(): Int {

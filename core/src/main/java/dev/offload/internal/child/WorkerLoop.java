@@ -50,7 +50,7 @@ final class WorkerLoop {
         this.reader = reader;
         this.writer = writer;
         this.maxFrameSize = maxFrameSize;
-        this.buffer = new FrameBuffer(maxFrameSize, 4096);
+        this.buffer = new FrameBuffer(maxFrameSize, 4096).allowTail(); // written at once: a result array goes as is
     }
 
     /** The call being served, for OUTPUT frames (0 between calls). */
@@ -117,16 +117,17 @@ final class WorkerLoop {
     /** Serves one request (CALL, SLOT_CALL, SLOT_RELEASE); returns an exit status if the worker must exit now, else -1. */
     private int call(Frame f) throws IOException {
         currentCall = f.callId;
-        DataInputStream in = new DataInputStream(PayloadInput.of(f));
+        PayloadInput p = PayloadInput.of(f);
+        DataInputStream in = new DataInputStream(p);
         byte type = Protocol.RESULT;
         buffer.reset();
         try {
             switch (f.type) {
                 case Protocol.CALL:
-                    plainCall(f, in);
+                    plainCall(f, p, in);
                     break;
                 case Protocol.SLOT_CALL:
-                    slotCall(in);
+                    slotCall(p, in);
                     break;
                 default:
                     long mapKey = in.readLong();
@@ -167,7 +168,7 @@ final class WorkerLoop {
         return retiring ? 0 : -1;
     }
 
-    private void plainCall(Frame f, DataInputStream in) throws Throwable {
+    private void plainCall(Frame f, PayloadInput p, DataInputStream in) throws Throwable {
         int head = headLength(f);
         Target target;
         Codec codec;
@@ -186,7 +187,7 @@ final class WorkerLoop {
                 lastCodec = codec;
             }
         }
-        Object[] args = codec.readArguments(target.parameterTypes, in);
+        Object[] args = codec.readArguments(target.parameterTypes, p);
         writeResult(codec, target, target.invoke(args));
     }
 
@@ -211,7 +212,7 @@ final class WorkerLoop {
     }
 
     /** One item of a stateful map: the slot's state is created on first use, then the item is applied to it. */
-    private void slotCall(DataInputStream in) throws Throwable {
+    private void slotCall(PayloadInput p, DataInputStream in) throws Throwable {
         long mapKey = in.readLong();
         int slot = in.readInt();
         FunctionId initId = FunctionId.readFrom(in);
@@ -225,7 +226,7 @@ final class WorkerLoop {
         SlotStates.requireParameters(apply, 2, "apply");
         Object[] args = codec.readArguments(initTakesArgument
                 ? new java.lang.reflect.Type[] {init.parameterTypes[1], apply.parameterTypes[1]}
-                : new java.lang.reflect.Type[] {apply.parameterTypes[1]}, in);
+                : new java.lang.reflect.Type[] {apply.parameterTypes[1]}, p);
         Object state = states.stateFor(mapKey, slot, init, initTakesArgument ? args[0] : null, initTakesArgument,
                 closeId == null ? null : resolver.resolve(closeId));
         writeResult(codec, apply, apply.invoke(new Object[] {state, args[args.length - 1]}));

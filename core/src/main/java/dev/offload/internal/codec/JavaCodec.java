@@ -1,6 +1,8 @@
 package dev.offload.internal.codec;
 
 import dev.offload.Codec;
+import dev.offload.internal.protocol.FrameBuffer;
+import dev.offload.internal.protocol.PayloadInput;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -51,7 +53,7 @@ public final class JavaCodec implements Codec {
         data.writeInt(arguments.length);
         for (int i = 0; i < arguments.length; i++) {
             try {
-                writeValue(arguments[i], data);
+                writeValue(arguments[i], data, out);
             } catch (NotSerializableException e) {
                 throw new NotSerializableException("argument " + (i + 1) + " " + e.getMessage());
             }
@@ -68,7 +70,7 @@ public final class JavaCodec implements Codec {
         }
         Object[] args = new Object[n];
         for (int i = 0; i < n; i++) {
-            args[i] = readValue(data);
+            args[i] = readValue(data, in);
         }
         return args;
     }
@@ -77,7 +79,7 @@ public final class JavaCodec implements Codec {
     public void writeResult(Type returnType, Object result, OutputStream out) throws IOException {
         DataOutputStream data = new DataOutputStream(out);
         try {
-            writeValue(result, data);
+            writeValue(result, data, out);
         } catch (NotSerializableException e) {
             throw new NotSerializableException("result " + e.getMessage());
         }
@@ -86,10 +88,11 @@ public final class JavaCodec implements Codec {
 
     @Override
     public Object readResult(InputStream in) throws IOException {
-        return readValue(new DataInputStream(in));
+        return readValue(new DataInputStream(in), in);
     }
 
-    private void writeValue(Object v, DataOutputStream out) throws IOException {
+    /** @param raw what {@code out} writes to: a large byte array goes to a {@link FrameBuffer} as its tail */
+    private void writeValue(Object v, DataOutputStream out, OutputStream raw) throws IOException {
         if (v == null) {
             out.writeByte(NULL);
         } else if (v instanceof Integer) {
@@ -113,7 +116,11 @@ public final class JavaCodec implements Codec {
             byte[] b = (byte[]) v;
             out.writeByte(BYTES);
             out.writeInt(b.length);
-            out.write(b);
+            if (raw instanceof FrameBuffer) {
+                ((FrameBuffer) raw).writeLarge(b); // DataOutputStream holds nothing back: this comes next
+            } else {
+                out.write(b);
+            }
         } else {
             out.writeByte(SERIALIZED);
             out.flush();
@@ -127,7 +134,8 @@ public final class JavaCodec implements Codec {
         }
     }
 
-    private Object readValue(DataInputStream in) throws IOException {
+    /** @param raw what {@code in} reads from: a frame's tail is taken as the array, not copied */
+    private Object readValue(DataInputStream in, InputStream raw) throws IOException {
         int tag = in.readUnsignedByte();
         switch (tag) {
             case NULL: return null;
@@ -135,15 +143,19 @@ public final class JavaCodec implements Codec {
             case LONG: return in.readLong();
             case DOUBLE: return in.readDouble();
             case BOOLEAN: return in.readBoolean();
-            case STRING: return new String(readBytes(in), StandardCharsets.UTF_8);
-            case BYTES: return readBytes(in);
+            case STRING: return new String(readBytes(in, null), StandardCharsets.UTF_8);
+            case BYTES: return readBytes(in, raw);
             case SERIALIZED: return readSerialized(in);
             default: throw new IOException("unknown value tag " + tag);
         }
     }
 
-    private static byte[] readBytes(DataInputStream in) throws IOException {
+    private static byte[] readBytes(DataInputStream in, InputStream raw) throws IOException {
         int n = in.readInt();
+        byte[] tail = raw instanceof PayloadInput ? ((PayloadInput) raw).takeTail(n) : null;
+        if (tail != null) {
+            return tail;
+        }
         if (n < 0 || n > in.available()) {
             throw new IOException("value of " + n + " bytes does not fit in the " + in.available() + " bytes left");
         }

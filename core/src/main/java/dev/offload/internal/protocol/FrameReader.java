@@ -113,6 +113,9 @@ public final class FrameReader {
             throw new ProtocolException("frame of " + (length & 0xffffffffL) + " bytes exceeds the maximum frame size of "
                     + maxFrameSize + " bytes", header.clone());
         }
+        if ((header[3] & Protocol.FLAG_SPLIT) != 0) {
+            return readSplit(type, length);
+        }
         byte[] payload = new byte[length];
         int got = in.readNBytes(payload, 0, length);
         if (got < length) {
@@ -129,6 +132,40 @@ public final class FrameReader {
                     + " payload gives 0x%08x", Protocol.typeName(type), length, expected, actual), header.clone());
         }
         return new Frame(type, header[3] & 0xff, getLong(header, 8), payload, length);
+    }
+
+    /** The rest of a split frame: head length, head and tail, each read into its own array. */
+    private Frame readSplit(byte type, int length) throws IOException {
+        byte[] headLength = new byte[4];
+        if (length < 4 || in.readNBytes(headLength, 0, 4) < 4) {
+            throw new ProtocolException("truncated split frame: no head length in a " + Protocol.typeName(type)
+                    + " frame of " + length + " bytes", header.clone());
+        }
+        int head = getInt(headLength, 0);
+        if (head < 0 || head > length - 4) {
+            throw new ProtocolException("split frame with a head of " + head + " bytes in a payload of " + length,
+                    header.clone());
+        }
+        byte[] payload = new byte[head];
+        byte[] tail = new byte[length - 4 - head];
+        int got = in.readNBytes(payload, 0, head);
+        got += got < head ? 0 : in.readNBytes(tail, 0, tail.length);
+        if (got < length - 4) {
+            throw new ProtocolException("truncated frame: stream ended after " + (4 + got) + " of " + length
+                    + " payload bytes of a " + Protocol.typeName(type) + " frame", header.clone());
+        }
+        crc.reset();
+        crc.update(header, 0, 16);
+        crc.update(headLength, 0, 4);
+        crc.update(payload, 0, head);
+        crc.update(tail, 0, tail.length);
+        int expected = getInt(header, 16);
+        int actual = (int) crc.getValue();
+        if (expected != actual) {
+            throw new ProtocolException(String.format("checksum mismatch in a %s frame of %d bytes: header says 0x%08x,"
+                    + " payload gives 0x%08x", Protocol.typeName(type), length, expected, actual), header.clone());
+        }
+        return new Frame(type, header[3] & 0xff, getLong(header, 8), payload, head, tail);
     }
 
     private ProtocolException truncated(int n, String part) {

@@ -30,6 +30,10 @@ public final class FrameWriter {
 
     /** Writes one frame whose payload is in {@code buffer}. */
     public synchronized void write(byte type, int flags, long callId, FrameBuffer buffer) throws IOException {
+        if (buffer.tail() != null) {
+            writeSplit(type, flags, callId, buffer);
+            return;
+        }
         byte[] b = buffer.array();
         int len = buffer.payloadLength();
         b[0] = (byte) (Protocol.MARKER >>> 8);
@@ -43,6 +47,29 @@ public final class FrameWriter {
         crc.update(b, Protocol.HEADER_SIZE, len);
         putInt(b, 16, (int) crc.getValue());
         out.write(b, 0, Protocol.HEADER_SIZE + len);
+        out.flush();
+    }
+
+    /** A frame whose payload ends in a tail array: header, head length and head in one write, then the tail. */
+    private void writeSplit(byte type, int flags, long callId, FrameBuffer buffer) throws IOException {
+        int head = buffer.headLength();
+        byte[] tail = buffer.tail();
+        byte[] first = new byte[Protocol.HEADER_SIZE + 4 + head];
+        first[0] = (byte) (Protocol.MARKER >>> 8);
+        first[1] = (byte) Protocol.MARKER;
+        first[2] = type;
+        first[3] = (byte) (flags | Protocol.FLAG_SPLIT);
+        putInt(first, 4, 4 + head + tail.length);
+        putLong(first, 8, callId);
+        putInt(first, Protocol.HEADER_SIZE, head);
+        System.arraycopy(buffer.array(), Protocol.HEADER_SIZE, first, Protocol.HEADER_SIZE + 4, head);
+        crc.reset();
+        crc.update(first, 0, 16);
+        crc.update(first, Protocol.HEADER_SIZE, 4 + head);
+        crc.update(tail, 0, tail.length);
+        putInt(first, 16, (int) crc.getValue());
+        out.write(first);
+        out.write(tail);
         out.flush();
     }
 

@@ -4,13 +4,15 @@ import java.io.InputStream;
 import java.util.Objects;
 
 /**
- * A frame's payload as a stream. Unlike {@link java.io.ByteArrayInputStream} it takes no lock per byte, which a
- * {@link java.io.DataInputStream} reading integers byte by byte would pay on every call.
+ * A frame's payload as a stream, its tail included. Unlike {@link java.io.ByteArrayInputStream} it takes no lock per
+ * byte, which a {@link java.io.DataInputStream} reading integers byte by byte would pay on every call.
  */
 public final class PayloadInput extends InputStream {
-    private final byte[] buf;
-    private final int end;
+    private byte[] buf;
+    private int end;
     private int pos;
+    /** The frame's tail while the head is being read; null once reading has moved on to it, or without one. */
+    private byte[] tail;
 
     public PayloadInput(byte[] buf, int offset, int length) {
         Objects.checkFromIndexSize(offset, length, buf.length);
@@ -21,12 +23,44 @@ public final class PayloadInput extends InputStream {
 
     /** The payload of {@code f}. */
     public static PayloadInput of(Frame f) {
-        return new PayloadInput(f.payload, 0, f.length);
+        PayloadInput in = new PayloadInput(f.payload, 0, f.length);
+        in.tail = f.tail;
+        return in;
+    }
+
+    /**
+     * If all that is left is a tail of exactly {@code n} bytes, takes it: the caller owns the array from now on.
+     * Otherwise null, and the bytes are to be read as usual.
+     */
+    public byte[] takeTail(int n) {
+        byte[] t = tail;
+        if (t == null || pos < end || t.length != n) {
+            return null;
+        }
+        tail = null;
+        buf = t;
+        pos = end = t.length;
+        return t;
+    }
+
+    /** At the end of the head, moves on to the tail; false at the end of the payload. */
+    private boolean more() {
+        if (pos < end) {
+            return true;
+        }
+        if (tail == null) {
+            return false;
+        }
+        buf = tail;
+        pos = 0;
+        end = tail.length;
+        tail = null;
+        return pos < end;
     }
 
     @Override
     public int read() {
-        return pos < end ? buf[pos++] & 0xff : -1;
+        return pos < end || more() ? buf[pos++] & 0xff : -1;
     }
 
     @Override
@@ -35,7 +69,7 @@ public final class PayloadInput extends InputStream {
         if (len == 0) {
             return 0;
         }
-        if (pos >= end) {
+        if (pos >= end && !more()) {
             return -1;
         }
         int n = Math.min(len, end - pos);
@@ -46,6 +80,9 @@ public final class PayloadInput extends InputStream {
 
     @Override
     public long skip(long n) {
+        if (pos >= end && !more()) {
+            return 0;
+        }
         long k = Math.max(0, Math.min(n, end - pos));
         pos += (int) k;
         return k;
@@ -53,6 +90,6 @@ public final class PayloadInput extends InputStream {
 
     @Override
     public int available() {
-        return end - pos;
+        return end - pos + (tail == null ? 0 : tail.length);
     }
 }

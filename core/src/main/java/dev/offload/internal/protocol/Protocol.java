@@ -91,6 +91,12 @@ public final class Protocol {
     public static final int FLAG_RETIRING = 0x01;
     /** On OUTPUT: the bytes were written to System.err rather than System.out. */
     public static final int FLAG_STDERR = 0x02;
+    /**
+     * On any frame: the payload is split. It starts with the head's length (int32), then the head, then the tail:
+     * the bytes of the last value, a byte array that the sender wrote straight from its own array and that the
+     * reader may take as the decoded array, so that neither side copies it. The checksum covers all of it.
+     */
+    public static final int FLAG_SPLIT = 0x04;
 
     /** Whether {@code type} is a frame type of this protocol version. */
     public static boolean isKnownType(int type) {

@@ -150,4 +150,57 @@ class FrameReaderTest {
         FrameTooLargeException e = assertThrows(FrameTooLargeException.class, () -> b.write(new byte[MAX + 1], 0, MAX + 1));
         assertEquals("payload of at least 1025 bytes exceeds the maximum frame size of 1024 bytes", e.getMessage());
     }
+
+    @Test
+    void aSplitFrameCarriesItsTailInItsOwnArray() throws IOException {
+        byte[] big = new byte[FrameBuffer.TAIL_MIN + 5];
+        Arrays.fill(big, (byte) 7);
+        FrameBuffer b = new FrameBuffer(1 << 20).allowTail();
+        b.write(new byte[] {1, 2, 3});
+        b.writeLarge(big);
+        assertEquals(3 + big.length, b.payloadLength());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new FrameWriter(out).write(Protocol.RESULT, 0, 9, b);
+        Frame f = new FrameReader(new ByteArrayInputStream(out.toByteArray()), 1 << 20).read();
+        assertEquals(Protocol.FLAG_SPLIT, f.flags & Protocol.FLAG_SPLIT);
+        assertEquals(3 + big.length, f.size());
+        PayloadInput in = PayloadInput.of(f);
+        assertNull(in.takeTail(big.length), "only what is left after the head is a tail");
+        assertEquals(1, in.read());
+        assertEquals(2, in.read());
+        assertEquals(3, in.read());
+        assertNull(in.takeTail(big.length - 1), "only all of it");
+        assertArrayEquals(big, in.takeTail(big.length));
+        assertEquals(-1, in.read());
+    }
+
+    @Test
+    void aTailIsReadAsOrdinaryBytesWhenNotTaken() throws IOException {
+        byte[] big = new byte[FrameBuffer.TAIL_MIN];
+        big[0] = 42;
+        FrameBuffer b = new FrameBuffer(1 << 20).allowTail();
+        b.writeLarge(big);
+        b.write(9); // something after it: the tail is copied in, the frame is not split
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new FrameWriter(out).write(Protocol.RESULT, 0, 1, b);
+        Frame f = new FrameReader(new ByteArrayInputStream(out.toByteArray()), 1 << 20).read();
+        assertEquals(0, f.flags & Protocol.FLAG_SPLIT);
+        assertEquals(big.length + 1, f.length);
+
+        FrameBuffer c = new FrameBuffer(1 << 20).allowTail();
+        c.writeLarge(big);
+        out.reset();
+        new FrameWriter(out).write(Protocol.RESULT, 0, 1, c);
+        PayloadInput in = PayloadInput.of(new FrameReader(new ByteArrayInputStream(out.toByteArray()), 1 << 20).read());
+        assertEquals(big.length, in.available());
+        assertEquals(42, in.read());
+        assertEquals(big.length - 1, in.readNBytes(big.length).length);
+    }
+
+    @Test
+    void aSplitFrameWithAHeadLongerThanItsPayloadIsRefused() throws IOException {
+        byte[] bytes = frame(Protocol.RESULT, 0, 1, new byte[] {0, 0, 0, 9, 1, 2});
+        bytes[3] = (byte) Protocol.FLAG_SPLIT;
+        assertEquals("split frame with a head of 9 bytes in a payload of 6", failure(bytes));
+    }
 }

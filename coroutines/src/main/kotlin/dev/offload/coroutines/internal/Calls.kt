@@ -46,6 +46,7 @@ internal suspend fun callInWorker(
     format: PayloadFormat?,
     context: WorkerContext?,
     taskTimeout: kotlin.time.Duration? = null,
+    callerWaits: Boolean = false,
 ): Any? {
     val coroutineContext = currentCoroutineContext()
     val id = KotlinFunctions.of(fn, args.size)
@@ -57,7 +58,8 @@ internal suspend fun callInWorker(
     coroutineContext.ensureActive() // a coroutine cancelled before it reached a worker never touches one
     val target = context ?: coroutineContext[WorkerContextElement]?.context ?: Offload.defaultContext()
     val options = CallOptions.builder().killOnCancel(killOnCancel).limiter(limiter).codec(codec).build()
-    val future = Secrets.core(target).submit(id, fn.javaClass.classLoader, args, options, true)
+    // callerWaits: the caller is suspended until the result, so a large ByteArray goes from its own array
+    val future = Secrets.core(target).submit(id, fn.javaClass.classLoader, args, options, true, callerWaits)
     if (taskTimeout != null) {
         // The clock starts once a worker has the call; timing out completes the future, which kills that worker.
         val nanos = taskTimeout.inWholeNanoseconds

@@ -2,6 +2,8 @@ package dev.offload.coroutines.internal
 
 import dev.offload.Codec
 import dev.offload.coroutines.PayloadFormat
+import dev.offload.internal.protocol.FrameBuffer
+import dev.offload.internal.protocol.PayloadInput
 import java.io.DataInputStream
 import java.io.DataOutputStream
 import java.io.InputStream
@@ -28,18 +30,24 @@ internal abstract class KotlinxCodec(
 
     protected abstract fun decode(serializer: KSerializer<Any?>, bytes: ByteArray): Any?
 
+    /**
+     * Whether a large ByteArray travels as raw bytes (see [writeValue]) rather than encoded: for a binary format,
+     * whose encoding of it would be the same bytes behind a short header.
+     */
+    protected open val rawByteArrays: Boolean get() = false
+
     override fun writeArguments(arguments: Array<Any?>, out: OutputStream) {
         val serializers = checkNotNull(argumentSerializers) { "a worker-side codec cannot write arguments" }
         val data = DataOutputStream(out)
         data.writeInt(arguments.size)
         for (i in arguments.indices) {
-            val bytes = try {
-                encode(serializers[i], arguments[i])
+            try {
+                writeValue(serializers[i], arguments[i], data, out)
+            } catch (e: java.io.IOException) {
+                throw e
             } catch (e: Exception) {
                 throw IllegalArgumentException("argument ${i + 1} (${arguments[i]?.javaClass?.name}): ${e.message}", e)
             }
-            data.writeInt(bytes.size)
-            data.write(bytes)
         }
         data.flush()
     }
@@ -48,31 +56,58 @@ internal abstract class KotlinxCodec(
         val data = DataInputStream(input)
         val n = data.readInt()
         require(n == parameterTypes.size) { "got $n arguments for a function of ${parameterTypes.size} parameters" }
-        return Array(n) { i -> decode(serializerFor(parameterTypes[i]), readBlock(data)) }
+        return Array(n) { i -> readValue(serializerFor(parameterTypes[i]), data, input) }
     }
 
     override fun writeResult(returnType: Type, result: Any?, out: OutputStream) {
         val data = DataOutputStream(out)
-        val bytes = if (returnType == Void.TYPE) encode(UNIT, Unit) else encode(serializerFor(returnType), result)
-        data.writeInt(bytes.size)
-        data.write(bytes)
+        if (returnType == Void.TYPE) writeValue(UNIT, Unit, data, out) else writeValue(serializerFor(returnType), result, data, out)
         data.flush()
     }
 
     override fun readResult(input: InputStream): Any? {
         val serializer = checkNotNull(resultSerializer) { "a worker-side codec cannot read results" }
-        return decode(serializer, readBlock(DataInputStream(input)))
+        return readValue(serializer, DataInputStream(input), input)
     }
 
-    private fun readBlock(data: DataInputStream): ByteArray {
-        val n = data.readInt()
-        require(n >= 0 && n <= data.available()) { "value of $n bytes does not fit in the payload" }
-        return ByteArray(n).also { data.readFully(it) }
+    /**
+     * One value as a block: its length, then its encoding. A large ByteArray under a binary format goes as [RAW], its
+     * length and its bytes, which a [FrameBuffer] sends straight from the array and a [PayloadInput] hands over
+     * without a copy.
+     */
+    private fun writeValue(serializer: KSerializer<Any?>, value: Any?, data: DataOutputStream, out: OutputStream) {
+        if (rawByteArrays && value is ByteArray && value.size >= FrameBuffer.TAIL_MIN && isByteArray(serializer)) {
+            data.writeInt(RAW)
+            data.writeInt(value.size)
+            if (out is FrameBuffer) out.writeLarge(value) else data.write(value) // DataOutputStream holds nothing back
+            return
+        }
+        val bytes = encode(serializer, value)
+        data.writeInt(bytes.size)
+        data.write(bytes)
     }
+
+    private fun readValue(serializer: KSerializer<Any?>, data: DataInputStream, input: InputStream): Any? {
+        val n = data.readInt()
+        if (n == RAW) {
+            val size = data.readInt()
+            require(size >= 0 && size <= data.available()) { "byte array of $size bytes does not fit in the payload" }
+            return (input as? PayloadInput)?.takeTail(size) ?: ByteArray(size).also { data.readFully(it) }
+        }
+        require(n >= 0 && n <= data.available()) { "value of $n bytes does not fit in the payload" }
+        return decode(serializer, ByteArray(n).also { data.readFully(it) })
+    }
+
+    private fun isByteArray(serializer: KSerializer<Any?>): Boolean =
+        serializer.descriptor.serialName.removeSuffix("?") == BYTE_ARRAY
 
     companion object {
         @Suppress("UNCHECKED_CAST")
         private val UNIT = Unit.serializer() as KSerializer<Any?>
+
+        /** The block length that marks a raw byte array. */
+        private const val RAW = -2
+        private val BYTE_ARRAY = kotlinx.serialization.builtins.ByteArraySerializer().descriptor.serialName
 
         /** The serializer for a JVM parameter or return type, nullable unless primitive. */
         @Suppress("UNCHECKED_CAST")
@@ -121,6 +156,8 @@ internal class KotlinxCborCodec(
     override fun encode(serializer: KSerializer<Any?>, value: Any?): ByteArray = CBOR.encodeToByteArray(serializer, value)
 
     override fun decode(serializer: KSerializer<Any?>, bytes: ByteArray): Any? = CBOR.decodeFromByteArray(serializer, bytes)
+
+    override val rawByteArrays: Boolean get() = true
 
     private companion object {
         val CBOR = Cbor { alwaysUseByteString = true }
