@@ -53,6 +53,8 @@ final class Call {
     private final java.util.concurrent.atomic.AtomicInteger reading = new java.util.concurrent.atomic.AtomicInteger();
     /** The worker whose reply the caller reads, once {@link #claimForCaller} succeeded. */
     volatile ProcessWorker readBy;
+    /** Its reply has been read (by whichever thread was reading the worker's output). */
+    volatile boolean answered;
 
     Call(long id, byte type, FunctionId fn, FrameBuffer request, Codec codec, boolean killOnCancel, Limiter limiter,
             ClassLoader loader, boolean inlineDelivery, ContextCore.Lease lease, boolean callerReads) {

@@ -192,13 +192,13 @@ public final class ContextCore implements ProcessWorker.Listener {
         InterruptWatch.Watch watch = interrupted ? null : InterruptWatch.watch(Thread.currentThread(), f);
         Frame reply;
         try {
-            reply = w.readReply();
+            reply = w.readReply(() -> call.answered);
         } finally {
             if (watch != null) {
                 watch.close();
             }
         }
-        if (reply != null) {
+        if (reply != null && reply != ProcessWorker.ANSWERED) {
             onReply(w, reply);
         }
         if (interrupted || Thread.interrupted()) {
@@ -622,6 +622,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             if (call == null || call.id != f.callId) {
                 call = null;
             } else {
+                call.answered = true;
                 busy.remove(w);
                 call.worker = null;
                 running--;

@@ -29,12 +29,13 @@ import java.util.concurrent.TimeoutException;
  * reports a {@link WorkerExit}. A pump thread drains its stderr. Nothing here is per call.
  *
  * <p>Who reads the worker's stdout. Where the parent can hold a write end of that pipe itself (Linux: through
- * {@code /proc/<pid>/fd/1}), nobody reads while the worker is idle: a caller that blocks for its reply reads it on
- * its own thread ({@link #readReply()}), which saves waking a second thread per call, and the worker's reader thread
- * reads only the replies of asynchronous calls ({@link #readReplyInBackground()}) and what is left once the process
- * has exited. Because the parent's write end keeps the pipe open, the end of the stream is an {@link Protocol#END}
- * frame that a waiter thread writes once the process has exited: it also ends a read blocked on a pipe that a
- * grandchild process inherited. Elsewhere the reader thread reads all the time, and the end is EOF.
+ * {@code /proc/<pid>/fd/1}), a caller that blocks for its reply reads it on its own thread ({@link #readReply}),
+ * which saves waking a second thread per call. The worker's reader thread reads the replies of asynchronous calls
+ * ({@link #readReplyInBackground()}) and keeps reading from then on, so that a run of asynchronous calls wakes it
+ * only when a reply arrives; a blocking caller that finds it reading writes a {@link Protocol#TURN} frame to stop
+ * it, and reads once it has stopped. Because the parent's write end keeps the pipe open, the end of the stream is an
+ * {@link Protocol#END} frame that a waiter thread writes once the process has exited: it also ends a read blocked
+ * on a pipe that a grandchild process inherited. Elsewhere the reader thread reads all the time, and the end is EOF.
  */
 public final class ProcessWorker {
     /** Receives replies and the exit, on the worker's reader thread. */
@@ -82,6 +83,10 @@ public final class ProcessWorker {
     private final Object turn = new Object();
     private boolean threadTurn;
     private boolean threadReading = true; // the handshake (and READY) first
+    /** The reader thread reads replies until a TURN frame (not: the handshake, or what an exited worker left). */
+    private boolean threadSticky;
+    /** A caller wrote a TURN frame: the reader thread stops reading when it gets to it. */
+    private boolean turnRequested;
     private boolean callerReading;
     private boolean exited;
     private boolean streamEnded;
@@ -231,33 +236,50 @@ public final class ProcessWorker {
         return keeper != null;
     }
 
+    /** What {@link #readReply} returns when the reader thread had already read and handed over the reply. */
+    public static final Frame ANSWERED = new Frame(Protocol.RESULT, 0, 0, new byte[0], 0);
+
     /**
-     * Reads the reply to the call just sent, on the calling thread, forwarding what the function printed. At the end
-     * of the stream (the worker exited, or broke the protocol) it reports the exit and returns null. Only when
-     * {@link #callerReads()}, and only by the thread that sent the call.
+     * Reads the reply to the call just sent, on the calling thread, forwarding what the function printed. If the
+     * reader thread is reading, it is stopped first, and may hand over the reply itself meanwhile: then
+     * {@code answered} turns true and this returns {@link #ANSWERED}. At the end of the stream (the worker exited,
+     * or broke the protocol) it reports the exit and returns null. Only when {@link #callerReads()}, and only by
+     * the thread that sent the call.
      */
-    public Frame readReply() {
+    public Frame readReply(java.util.function.BooleanSupplier answered) {
+        boolean interrupted = false;
         synchronized (turn) {
-            boolean interrupted = false;
-            while (threadReading) { // reading what an exited worker left: short
+            for (;;) {
+                if (answered.getAsBoolean()) {
+                    restoreInterrupt(interrupted);
+                    return ANSWERED;
+                }
+                if (streamEnded) {
+                    restoreInterrupt(interrupted);
+                    return null;
+                }
+                if (!threadReading && !callerReading) {
+                    break;
+                }
+                if (threadSticky && !turnRequested) {
+                    turnRequested = true;
+                    writeTurn(); // a few bytes into a pipe the reader thread is reading: does not block for long
+                }
                 try {
                     turn.wait();
                 } catch (InterruptedException e) {
                     interrupted = true;
                 }
             }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            if (streamEnded) {
-                return null;
-            }
             callerReading = true;
         }
+        restoreInterrupt(interrupted);
         Frame f = null;
         ProtocolException protocolError = null;
         try {
-            f = next(false);
+            do {
+                f = next(false);
+            } while (f == TURN_FRAME); // never meant for a caller: only the reader thread stops at one
         } catch (ProtocolException e) {
             protocolError = e;
         } catch (IOException e) {
@@ -275,12 +297,22 @@ public final class ProcessWorker {
         return f;
     }
 
-    /** After {@link #send} of an asynchronous call: the reader thread reads its reply. */
+    private static void restoreInterrupt(boolean interrupted) {
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** After {@link #send} of an asynchronous call: the reader thread reads its reply (and goes on reading). */
     public void readReplyInBackground() {
         if (keeper != null) {
             synchronized (turn) {
-                threadTurn = true;
-                turn.notifyAll();
+                // Unless it reads replies already and goes on doing so. Starting up, or asked to stop at a TURN, it
+                // must (go on to) read this reply afterwards.
+                if (!threadSticky || turnRequested) {
+                    threadTurn = true;
+                    turn.notifyAll();
+                }
             }
         }
     }
@@ -307,6 +339,7 @@ public final class ProcessWorker {
             }
             threadTurn = false;
             threadReading = true;
+            threadSticky = !exited; // after the exit it only reads what is left, up to END
             return true;
         }
     }
@@ -315,6 +348,8 @@ public final class ProcessWorker {
      * Reads frames up to the next reply (RESULT or ERROR; also READY if {@code ready}), handling the others; null at
      * the end of the stream.
      */
+    private static final Frame TURN_FRAME = new Frame(Protocol.TURN, 0, 0, new byte[0], 0);
+
     private Frame next(boolean ready) throws IOException {
         for (;;) {
             Frame f = reader.read();
@@ -338,10 +373,11 @@ public final class ProcessWorker {
                 case Protocol.ERROR:
                     return f;
                 case Protocol.END:
-                    if (keeper != null && f.callId == endNonce && f.length == 0) {
-                        return null;
+                case Protocol.TURN:
+                    if (keeper == null || f.callId != endNonce || f.length != 0) {
+                        throw new ProtocolException("unexpected " + Protocol.typeName(f.type) + " frame from a worker");
                     }
-                    throw new ProtocolException("unexpected END frame from a worker");
+                    return f.type == Protocol.END ? null : TURN_FRAME;
                 default:
                     throw new ProtocolException("unexpected " + Protocol.typeName(f.type) + " frame from a worker");
             }
@@ -375,17 +411,28 @@ public final class ProcessWorker {
                 if (!ended) {
                     endThreadTurn(false);
                 }
+                reading:
                 while (!ended) {
                     if (!awaitTurn()) {
                         report = false; // a caller read the end of the stream and reports the exit
                         break;
                     }
-                    Frame f = next(false);
-                    if (f == null) {
-                        break;
+                    for (;;) { // until the end or a TURN: a run of asynchronous calls needs no wake-up but the reply's
+                        Frame f = next(false);
+                        if (f == null) {
+                            break reading;
+                        }
+                        if (f == TURN_FRAME) {
+                            synchronized (turn) {
+                                turnRequested = false;
+                                threadSticky = false;
+                                threadReading = false;
+                                turn.notifyAll(); // the caller that asked reads now
+                            }
+                            break;
+                        }
+                        listener.onReply(this, f);
                     }
-                    endThreadTurn(false); // before onReply, which may hand the worker to the next caller
-                    listener.onReply(this, f);
                 }
             }
         } catch (ProtocolException e) {
@@ -408,6 +455,7 @@ public final class ProcessWorker {
     private void endThreadTurn(boolean ended) {
         synchronized (turn) {
             threadReading = false;
+            threadSticky = false;
             endTurn(ended);
             turn.notifyAll(); // a caller may wait for the reader thread to finish
         }
@@ -431,17 +479,34 @@ public final class ProcessWorker {
 
     /** Ends the stream of a worker that has exited: our END frame, then our write end closes. */
     private void writeEnd() {
-        try (java.io.OutputStream k = keeper) {
-            k.write(endFrame());
-        } catch (IOException e) {
-            // nobody reads any more: the JDK closed the pipe when the process exited
+        synchronized (keeper) {
+            try (java.io.OutputStream k = keeper) {
+                k.write(ownFrame(Protocol.END));
+            } catch (IOException e) {
+                // nobody reads any more: the JDK closed the pipe when the process exited
+            }
+        }
+    }
+
+    /** Asks the reader thread to stop reading (see {@link #readReply}). */
+    private void writeTurn() {
+        synchronized (keeper) {
+            try {
+                keeper.write(ownFrame(Protocol.TURN));
+            } catch (IOException e) {
+                // closed: the worker has exited and the reader thread stops at END instead
+            }
         }
     }
 
     private byte[] endFrame() {
+        return ownFrame(Protocol.END);
+    }
+
+    private byte[] ownFrame(byte type) {
         java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(Protocol.HEADER_SIZE);
         try {
-            new FrameWriter(b).write(Protocol.END, 0, endNonce);
+            new FrameWriter(b).write(type, 0, endNonce);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

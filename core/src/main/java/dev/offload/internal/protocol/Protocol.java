@@ -86,6 +86,11 @@ public final class Protocol {
      * a read blocked there. Never sent by a worker.
      */
     public static final byte END = 0x1F;
+    /**
+     * Your turn: written by the parent into the same pipe, with the same nonce, to make the thread that reads there
+     * stop after it so that another thread can read the next reply. Never sent by a worker.
+     */
+    public static final byte TURN = 0x1E;
 
     /** On RESULT and ERROR: the worker exits after this reply (retire returned true, or a fatal error). */
     public static final int FLAG_RETIRING = 0x01;
@@ -101,7 +106,7 @@ public final class Protocol {
     /** Whether {@code type} is a frame type of this protocol version. */
     public static boolean isKnownType(int type) {
         return type == CONFIGURE || type == CALL || type == SLOT_CALL || type == SLOT_RELEASE || type == READY || type == RESULT
-                || type == ERROR || type == OUTPUT || type == BROKEN || type == END;
+                || type == ERROR || type == OUTPUT || type == BROKEN || type == END || type == TURN;
     }
 
     /** A frame type's name, for messages. */
@@ -117,6 +122,7 @@ public final class Protocol {
             case OUTPUT: return "OUTPUT";
             case BROKEN: return "BROKEN";
             case END: return "END";
+            case TURN: return "TURN";
             default: return String.format("0x%02x", type & 0xff);
         }
     }

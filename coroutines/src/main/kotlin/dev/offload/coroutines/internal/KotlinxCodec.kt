@@ -109,12 +109,23 @@ internal abstract class KotlinxCodec(
         private const val RAW = -2
         private val BYTE_ARRAY = kotlinx.serialization.builtins.ByteArraySerializer().descriptor.serialName
 
+        /**
+         * Serializers looked up by JVM type, kept: finding one from a [Type] takes microseconds (kotlinx caches
+         * only its own lookups by KType), and a worker asks for the same few types on every call.
+         */
+        private val BY_TYPE = java.util.concurrent.ConcurrentHashMap<Type, KSerializer<Any?>>()
+
         /** The serializer for a JVM parameter or return type, nullable unless primitive. */
         @Suppress("UNCHECKED_CAST")
-        fun serializerFor(type: Type): KSerializer<Any?> {
+        fun serializerFor(type: Type): KSerializer<Any?> = BY_TYPE[type] ?: run {
             val s = serializer(type)
-            return (if (type is Class<*> && type.isPrimitive) s else s.nullable) as KSerializer<Any?>
+            val found = (if (type is Class<*> && type.isPrimitive) s else s.nullable) as KSerializer<Any?>
+            if (BY_TYPE.size < MAX_CACHED_TYPES) BY_TYPE[type] = found
+            found
         }
+
+        /** A bound on [BY_TYPE]: types are few in practice, but a worker must not grow without limit. */
+        private const val MAX_CACHED_TYPES = 1024
 
         fun forCall(
             format: PayloadFormat,

@@ -1,0 +1,74 @@
+package dev.offload;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.offload.testing.NoWorkerLeft;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Replies are read by whoever is waiting: a blocking caller on its own thread, the worker's reader thread for
+ * asynchronous calls. One worker that serves both kinds in every order hands the reading back and forth; no reply
+ * may be lost, read twice, or read by the wrong side, whatever the function prints in between.
+ */
+@ExtendWith(NoWorkerLeft.class)
+class ReplyReadingTest {
+    @Test
+    void oneWorkerServesBlockingAndAsynchronousCallsInAnyOrder() throws Exception {
+        Limiter one = Limiter.create(1);
+        CallOptions opts = CallOptions.builder().limiter(one).build();
+        Random random = new Random(7);
+        try (WorkerContext ctx = WorkerContext.open()) {
+            long pid = ctx.runSync(opts, Fns::pid);
+            for (int i = 0; i < 400; i++) {
+                switch (random.nextInt(5)) {
+                    case 0:
+                        assertEquals(i * i, ctx.runSync(opts, Fns::square, i));
+                        break;
+                    case 1:
+                        assertEquals(i * i, ctx.submit(opts, Fns::square, i).get(30, TimeUnit.SECONDS));
+                        break;
+                    case 2: { // a blocking call queued behind an asynchronous one: the worker changes readers
+                        CompletableFuture<Integer> first = ctx.submit(opts, Fns::square, i);
+                        assertEquals((i + 1) * (i + 1), ctx.runSync(opts, Fns::square, i + 1));
+                        assertEquals(i * i, first.get(30, TimeUnit.SECONDS));
+                        break;
+                    }
+                    case 3:
+                        assertEquals("printed", ctx.runSync(opts, Fns::print, "out " + i, "err " + i));
+                        break;
+                    default: {
+                        List<CompletableFuture<Integer>> runs = new ArrayList<>();
+                        for (int k = 0; k < 3; k++) {
+                            runs.add(ctx.submit(opts, Fns::square, i + k));
+                        }
+                        for (int k = 0; k < 3; k++) {
+                            assertEquals((i + k) * (i + k), runs.get(k).get(30, TimeUnit.SECONDS));
+                        }
+                    }
+                }
+            }
+            assertEquals(pid, ctx.runSync(opts, Fns::pid), "the one worker served every call");
+        }
+    }
+
+    @Test
+    void aFreshWorkersFirstCallMayBeOfEitherKind() throws Exception {
+        for (int i = 0; i < 6; i++) {
+            try (WorkerContext ctx = WorkerContext.open()) {
+                if (i % 2 == 0) {
+                    assertEquals(i * i, ctx.submit(Fns::square, i).get(30, TimeUnit.SECONDS));
+                    assertEquals(4, ctx.runSync(Fns::square, 2));
+                } else {
+                    assertEquals(i * i, ctx.runSync(Fns::square, i));
+                    assertEquals(4, ctx.submit(Fns::square, 2).get(30, TimeUnit.SECONDS));
+                }
+            }
+        }
+    }
+}
