@@ -88,6 +88,19 @@ public final class Limiter {
     }
 
     /**
+     * Takes a permit if one is free and nobody is waiting for one, without waiting.
+     *
+     * @return whether a permit was taken; if so, give it back with {@link #release()}
+     */
+    public synchronized boolean tryAcquire() {
+        if (waiters.isEmpty() && inUse < capacity) {
+            inUse++;
+            return true;
+        }
+        return false;
+    }
+
+    /**
      * Asks for a permit. The future completes when the permit is granted (at once if one is free and nobody
      * waits). Cancelling the future before that withdraws the request; once it completed normally the caller
      * owns a permit and must {@link #release()} it.

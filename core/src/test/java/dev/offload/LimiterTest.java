@@ -29,6 +29,21 @@ class LimiterTest {
     }
 
     @Test
+    void tryAcquireTakesOnlyAFreePermitAndNeverJumpsTheQueue() {
+        Limiter l = Limiter.create(2);
+        assertTrue(l.tryAcquire());
+        assertTrue(l.tryAcquire());
+        assertFalse(l.tryAcquire(), "none free");
+        CompletableFuture<Void> waiting = l.acquireAsync();
+        l.release();
+        assertTrue(waiting.isDone(), "the waiter got the permit given back");
+        l.setCapacity(3);
+        l.acquireAsync(); // waits no longer: the third permit
+        assertFalse(l.tryAcquire());
+        assertEquals(3, l.inUse());
+    }
+
+    @Test
     void cancelledWaiterLeavesTheQueueAndNeverHoldsAPermit() {
         Limiter l = Limiter.create(1);
         l.acquireAsync();

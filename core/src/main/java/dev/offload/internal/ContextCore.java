@@ -189,7 +189,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             f.cancel(true);
         }
         ProcessWorker w = call.readBy;
-        InterruptWatch.Watch watch = interrupted ? null : InterruptWatch.watch(Thread.currentThread(), f);
+        InterruptWatch.Watch watch = interrupted ? null : InterruptWatch.watch(f);
         Frame reply;
         try {
             reply = w.readReply(() -> call.answered);
@@ -336,6 +336,8 @@ public final class ContextCore implements ProcessWorker.Listener {
         return options.codec() != null ? options.codec() : javaCodec;
     }
 
+    private static final CompletableFuture<Void> GRANTED = CompletableFuture.completedFuture(null);
+
     private CallFuture<Object> submitRequest(byte type, FunctionId id, FrameBuffer request, Codec codec,
             ClassLoader loader, CallOptions options, boolean inlineDelivery, Lease lease, boolean callerReads) {
         Limiter limiter = options.limiter() != null ? options.limiter() : Defaults.limiter();
@@ -355,6 +357,16 @@ public final class ContextCore implements ProcessWorker.Listener {
                 telemetry.callDone(call, e);
             }
         });
+        if (limiter.tryAcquire()) { // the usual case: no future to wait on
+            call.permit = GRANTED;
+            if (call.future.isDone()) {
+                call.releasePermit(); // close() failed the call meanwhile
+                call.settled.complete(null);
+            } else {
+                dispatch(call);
+            }
+            return call.future;
+        }
         CompletableFuture<Void> permit = limiter.acquireAsync();
         call.permit = permit;
         if (call.future.isDone()) {

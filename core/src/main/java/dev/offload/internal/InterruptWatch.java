@@ -9,14 +9,21 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Cancels the call of a thread that is interrupted while it reads its reply from a worker's pipe: such a read does
  * not notice interrupts, so one daemon thread looks every {@link #TICK_MILLIS} ms while any thread is watched, and
- * sleeps once none has been for a second. Watching costs a set insertion and removal per call, no wake-up.
+ * sleeps once none has been for a second. Each thread has one watch, registered once and reused, so watching a
+ * call costs two volatile writes, no allocation and no wake-up.
  */
 final class InterruptWatch {
     static final long TICK_MILLIS = 2;
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
     private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    private static final Set<Watch> WATCHED = ConcurrentHashMap.newKeySet();
+    /** The watches of threads that have read a reply; a watch whose thread has ended is dropped. */
+    private static final Set<Watch> WATCHES = ConcurrentHashMap.newKeySet();
+    private static final ThreadLocal<Watch> MINE = ThreadLocal.withInitial(() -> {
+        Watch w = new Watch(Thread.currentThread());
+        WATCHES.add(w);
+        return w;
+    });
     private static volatile boolean asleep;
     private static final Thread THREAD = new Thread(InterruptWatch::run, "offload-interrupt-watch");
 
@@ -27,27 +34,26 @@ final class InterruptWatch {
 
     private InterruptWatch() {}
 
-    /** One thread's read of one call's reply; {@link #close()} when the read is over. */
+    /** One thread's watch; {@link #close()} when the read is over. */
     static final class Watch implements AutoCloseable {
         final Thread thread;
-        final Future<?> call;
-        volatile boolean fired;
+        /** The call whose reply the thread is reading, or null. */
+        volatile Future<?> call;
 
-        Watch(Thread thread, Future<?> call) {
+        Watch(Thread thread) {
             this.thread = thread;
-            this.call = call;
         }
 
         @Override
         public void close() {
-            WATCHED.remove(this);
+            call = null;
         }
     }
 
-    /** Cancels {@code call} (with kill-on-cancel: kills its worker) if {@code thread} is interrupted before close. */
-    static Watch watch(Thread thread, Future<?> call) {
-        Watch w = new Watch(thread, call);
-        WATCHED.add(w);
+    /** Cancels {@code call} (with kill-on-cancel: kills its worker) if the current thread is interrupted before close. */
+    static Watch watch(Future<?> call) {
+        Watch w = MINE.get();
+        w.call = call;
         if (asleep) {
             LockSupport.unpark(THREAD);
         }
@@ -57,30 +63,46 @@ final class InterruptWatch {
     private static void run() {
         long lastWatched = System.nanoTime();
         for (;;) {
-            if (WATCHED.isEmpty()) {
-                if (System.nanoTime() - lastWatched > IDLE_NANOS) {
-                    asleep = true;
-                    if (WATCHED.isEmpty()) { // re-checked after announcing sleep: a new watch unparks us
-                        LockSupport.park(InterruptWatch.class);
+            boolean any = false;
+            for (Watch w : WATCHES) {
+                Future<?> call = w.call;
+                if (call == null) {
+                    if (!w.thread.isAlive()) {
+                        WATCHES.remove(w);
                     }
-                    asleep = false;
-                    lastWatched = System.nanoTime();
                     continue;
                 }
-            } else {
-                lastWatched = System.nanoTime();
-            }
-            LockSupport.parkNanos(InterruptWatch.class, TICK_NANOS);
-            for (Watch w : WATCHED) {
-                if (!w.fired && w.thread.isInterrupted()) {
-                    w.fired = true;
+                any = true;
+                if (w.thread.isInterrupted() && w.call == call) {
                     try {
-                        w.call.cancel(true);
+                        call.cancel(true); // once done, cancel is a no-op
                     } catch (RuntimeException e) {
                         // a cancellation callback failed; the watch must go on for the other threads
                     }
                 }
             }
+            long now = System.nanoTime();
+            if (any) {
+                lastWatched = now;
+            } else if (now - lastWatched > IDLE_NANOS) {
+                asleep = true;
+                if (!anyWatched()) { // re-checked after announcing sleep: a new watch unparks us
+                    LockSupport.park(InterruptWatch.class);
+                }
+                asleep = false;
+                lastWatched = System.nanoTime();
+                continue;
+            }
+            LockSupport.parkNanos(InterruptWatch.class, TICK_NANOS);
         }
+    }
+
+    private static boolean anyWatched() {
+        for (Watch w : WATCHES) {
+            if (w.call != null) {
+                return true;
+            }
+        }
+        return false;
     }
 }
