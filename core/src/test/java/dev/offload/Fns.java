@@ -394,4 +394,12 @@ public final class Fns {
     public static long initialHeap() {
         return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getInit();
     }
+
+    /** The value of a HotSpot option in this JVM. */
+    public static String vmOption(String name) throws Exception {
+        Object option = java.lang.management.ManagementFactory.getPlatformMBeanServer().invoke(
+                new javax.management.ObjectName("com.sun.management:type=HotSpotDiagnostic"), "getVMOption",
+                new Object[] {name}, new String[] {String.class.getName()});
+        return (String) ((javax.management.openmbean.CompositeData) option).get("value");
+    }
 }

@@ -255,6 +255,22 @@ class WorkerContextTest {
     }
 
     @Test
+    void workersOnThisJdkTrimTheirNativeHeapUnlessTheOptionsSayOtherwise() throws Exception {
+        Runtime.Version v = Runtime.version();
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux")
+                && (v.feature() >= 22 || (v.feature() == 21 && v.update() >= 1) || (v.feature() == 17 && v.update() >= 9)),
+                "native-heap trimming needs Linux and JDK 17.0.9+, 21.0.1+ or 22+");
+        try (WorkerContext ctx = WorkerContext.open()) {
+            assertEquals("1000", ctx.runSync(Fns::vmOption, "TrimNativeHeapInterval"));
+        }
+        WorkerConfig own = WorkerConfig.builder()
+                .jvmOptions("-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=0").build();
+        try (WorkerContext ctx = WorkerContext.open(own)) {
+            assertEquals("0", ctx.runSync(Fns::vmOption, "TrimNativeHeapInterval"));
+        }
+    }
+
+    @Test
     void lowLatencyModeSpinsOnBothSidesAndCallsStillWork() {
         WorkerConfig config = WorkerConfig.builder().spinWait(Duration.ofNanos(50_000)).build();
         try (WorkerContext ctx = WorkerContext.open(config)) {

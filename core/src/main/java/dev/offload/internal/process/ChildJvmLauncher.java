@@ -44,6 +44,28 @@ public final class ChildJvmLauncher implements Launcher {
      */
     public static final String DEFAULT_INITIAL_HEAP = "-Xms16m";
 
+    /**
+     * Native-heap trimming for workers, where the worker's JVM has it (JDK 17.0.9+, 21.0.1+, 22+, Linux) and the
+     * options do not set it: once a second the JVM returns the C heap it freed (mostly the JIT compilers' arenas) to
+     * the system. Measured on 2026-11-22 (an ad-hoc probe of 50,000 calls, then 2.5 s idle): 57.4 MiB resident
+     * without, 49.8 MiB with.
+     */
+    public static final List<String> DEFAULT_NATIVE_TRIM = List.of(
+            "-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=1000");
+
+    /** Whether a worker started with {@code executable} trims its native heap when told to (see {@link #DEFAULT_NATIVE_TRIM}). */
+    static boolean canTrimNativeHeap(java.nio.file.Path executable) {
+        if (!System.getProperty("os.name", "").startsWith("Linux")) {
+            return false;
+        }
+        java.nio.file.Path own = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java");
+        if (!executable.toAbsolutePath().normalize().equals(own.toAbsolutePath().normalize())) {
+            return false; // another JDK: its version is unknown here, and an unknown option stops it from starting
+        }
+        Runtime.Version v = Runtime.version();
+        return v.feature() >= 22 || (v.feature() == 21 && v.update() >= 1) || (v.feature() == 17 && v.update() >= 9);
+    }
+
     private static boolean sizesHeap(String option) {
         return option.startsWith("-Xms") || option.startsWith("-Xmx") || option.contains("HeapSize")
                 || option.contains("MaxRAM") || option.contains("RAMPercentage");
@@ -88,6 +110,10 @@ public final class ChildJvmLauncher implements Launcher {
         }
         if (config.jvmOptions().stream().noneMatch(ChildJvmLauncher::sizesHeap)) {
             args.add(DEFAULT_INITIAL_HEAP);
+        }
+        if (config.jvmOptions().stream().noneMatch(o -> o.contains("TrimNativeHeap"))
+                && canTrimNativeHeap(config.javaExecutable())) {
+            args.addAll(DEFAULT_NATIVE_TRIM);
         }
         for (String o : config.jvmOptions()) {
             args.add(offStdout(o));
