@@ -255,12 +255,27 @@ public final class WorkerConfig {
     }
 
     /**
-     * How long each side polls for the next frame before blocking (zero: never; the default).
+     * How long each side polls for the next frame before blocking, when set with {@link Builder#spinWait}: zero for
+     * never. Unset (the default), spinning is adaptive: see {@link #adaptiveSpin()}.
      *
-     * @return the polling time before blocking, {@link Duration#ZERO} when spinning is off
+     * @return the polling time before blocking; {@link Duration#ZERO} when spinning is off or adaptive
      */
     public Duration spinWait() {
-        return spinWait;
+        return spinWait == null ? Duration.ZERO : spinWait;
+    }
+
+    /**
+     * Whether spinning is adaptive (the default, unless {@link Builder#spinWait} was set): a blocking call's caller
+     * and its worker poll briefly for each other's next frame (30 µs at most) only while that caller is the only
+     * thread making blocking calls (up to half the processors with more than two), and only while that worker's
+     * recent replies came back within that time. So a run of short calls from one thread skips two thread wake-ups
+     * per call, and callers that keep every processor busy never spin. BENCHMARKS.md measures both cases against
+     * spinning off.
+     *
+     * @return {@code true} if spinning is adaptive
+     */
+    public boolean adaptiveSpin() {
+        return spinWait == null;
     }
 
     /**
@@ -299,7 +314,7 @@ public final class WorkerConfig {
         private final List<String> allowSerializable = new ArrayList<>();
         private Path flightRecordings;
         private boolean classDataSharing = true;
-        private Duration spinWait = Duration.ZERO;
+        private Duration spinWait; // null: adaptive
         private AgentInheritance inheritAgents = AgentInheritance.fromSystemProperty();
 
         private Builder() {}
@@ -546,14 +561,13 @@ public final class WorkerConfig {
         }
 
         /**
-         * Low-latency mode: before blocking for the next frame, the worker (waiting for a call) and this JVM
-         * (waiting for a result) poll the pipe for up to {@code spin}, so a quick reply is read by a thread that
-         * still has its CPU. It can shorten the round trip of short calls when cores are idle, and makes throughput
-         * far worse when every core is busy (two spinning workers on two cores: a third of the calls per second in
-         * BENCHMARKS.md); so it is off by default. Measure with the benchmark harness on your machine before turning
-         * it on; 20-100 us is a typical value.
+         * Fixed spinning instead of the adaptive default ({@link WorkerConfig#adaptiveSpin()}): before blocking for
+         * the next frame, the worker (waiting for a call) and this JVM (waiting for a result) always poll the pipe for
+         * up to {@code spin}, so a quick reply is read by a thread that still has its CPU. {@link Duration#ZERO}
+         * turns spinning off altogether. A fixed spin makes throughput far worse when every core is busy (two
+         * spinning workers on two cores); measure with the benchmark harness before choosing one.
          *
-         * @param spin how long to poll before blocking, from zero (off) to 10 ms
+         * @param spin how long to poll before blocking, from zero (never) to 10 ms
          * @return this builder
          * @throws IllegalArgumentException if {@code spin} is negative or over 10 ms
          */

@@ -284,6 +284,42 @@ class WorkerContextTest {
         assertEquals("spinWait must be at most 10 ms, was PT0.011S; a longer spin only burns CPU", e.getMessage());
     }
 
+    @Test
+    void spinningIsAdaptiveUntilSetAndEveryKindReturnsEveryResult() throws Exception {
+        assertTrue(WorkerConfig.defaults().adaptiveSpin());
+        assertEquals(Duration.ZERO, WorkerConfig.defaults().spinWait());
+        WorkerConfig off = WorkerConfig.builder().spinWait(Duration.ZERO).build();
+        assertTrue(!off.adaptiveSpin() && off.spinWait().isZero());
+        assertTrue(!WorkerConfig.builder().spinWait(Duration.ofNanos(1000)).build().adaptiveSpin());
+        assertTrue(!off.toBuilder().build().adaptiveSpin(), "toBuilder keeps the choice");
+        for (WorkerConfig config : List.of(WorkerConfig.defaults(), off)) {
+            try (WorkerContext ctx = WorkerContext.open(config)) {
+                assertEquals(null, ctx.runSync(Fns::systemProperty, "offload.spinNanos"), "no fixed spin in the worker");
+                for (int i = 0; i < 2000; i++) { // one thread: the adaptive spin turns on after a few quick replies
+                    assertEquals(i * i, ctx.runSync(Fns::square, i));
+                }
+                java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+                try { // two threads: it turns off
+                    List<java.util.concurrent.Future<Integer>> sums = two.invokeAll(List.of(() -> sumOfSquares(ctx),
+                            () -> sumOfSquares(ctx)));
+                    for (java.util.concurrent.Future<Integer> f : sums) {
+                        assertEquals(332_833_500, f.get());
+                    }
+                } finally {
+                    two.shutdownNow();
+                }
+            }
+        }
+    }
+
+    private static int sumOfSquares(WorkerContext ctx) {
+        int sum = 0;
+        for (int i = 0; i < 1000; i++) {
+            sum += ctx.runSync(Fns::square, i);
+        }
+        return sum;
+    }
+
     private static byte[] random(int n, long seed) {
         byte[] b = new byte[n];
         new java.util.Random(seed).nextBytes(b);

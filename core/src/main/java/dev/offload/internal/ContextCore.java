@@ -150,9 +150,33 @@ public final class ContextCore implements ProcessWorker.Listener {
         FunctionId id = Functions.of(fn);
         ClassLoader loader = fn.getClass().getClassLoader();
         Codec codec = codecOf(options);
-        return submitRequest(Protocol.CALL, id, encodeCall(id, codec, args, callerReads), codec,
-                loader == null ? ClassLoader.getSystemClassLoader() : loader, options, inlineDelivery, null,
-                callerReads);
+        FrameBuffer request = encodeCall(id, codec, args, callerReads);
+        if (!callerReads) {
+            return submitRequest(Protocol.CALL, id, request, codec,
+                    loader == null ? ClassLoader.getSystemClassLoader() : loader, options, inlineDelivery, null, false);
+        }
+        SYNC_CALLERS.incrementAndGet(); // until awaitReply returns
+        try {
+            return submitRequest(Protocol.CALL, id, request, codec,
+                    loader == null ? ClassLoader.getSystemClassLoader() : loader, options, inlineDelivery, null, true);
+        } catch (RuntimeException | Error e) {
+            SYNC_CALLERS.decrementAndGet();
+            throw e;
+        }
+    }
+
+    /** Threads of this JVM inside a blocking call (between submit with callerReads and the end of awaitReply). */
+    private static final java.util.concurrent.atomic.AtomicInteger SYNC_CALLERS =
+            new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * Blocking callers that may spin at once: half the processors, the rest being for the workers they wait for.
+     * With two processors, one: while a second thread makes blocking calls, whose worker also needs a processor,
+     * nobody spins.
+     */
+    private static final int MAX_SPINNING = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+
+    private static boolean alone() {
+        return SYNC_CALLERS.get() <= MAX_SPINNING;
     }
 
     /**
@@ -168,6 +192,14 @@ public final class ContextCore implements ProcessWorker.Listener {
         if (!call.callerReads) {
             return;
         }
+        try {
+            readOwnReply(f, call);
+        } finally {
+            SYNC_CALLERS.decrementAndGet();
+        }
+    }
+
+    private void readOwnReply(CallFuture<?> f, Call call) throws InterruptedException {
         boolean interrupted = false;
         if (!call.started.isDone() && !f.isDone()) {
             try {
@@ -192,7 +224,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         InterruptWatch.Watch watch = interrupted ? null : InterruptWatch.watch(f);
         Frame reply;
         try {
-            reply = w.readReply(() -> call.answered);
+            reply = w.readReply(() -> call.answered, alone());
         } finally {
             if (watch != null) {
                 watch.close();
@@ -343,13 +375,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         Limiter limiter = options.limiter() != null ? options.limiter() : Defaults.limiter();
         Call call = new Call(CALL_IDS.incrementAndGet(), type, id, request, codec, options.killOnCancel(), limiter,
                 loader, inlineDelivery, lease, callerReads);
-        synchronized (lock) {
-            if (closing) {
-                throw new IllegalStateException("worker context is closed; cannot run " + id);
-            }
-            queued.add(call);
-        }
-        call.future.whenComplete((r, e) -> {
+        call.future.whenComplete((r, e) -> { // before anyone else has the future
             if (!call.delivering) {
                 abandon(call);
             }
@@ -357,6 +383,27 @@ public final class ContextCore implements ProcessWorker.Listener {
                 telemetry.callDone(call, e);
             }
         });
+        ProcessWorker now = null;
+        synchronized (lock) {
+            if (closing) {
+                throw new IllegalStateException("worker context is closed; cannot run " + id);
+            }
+            // The usual case, in one go: a permit is free and so is a cached worker. (The limiter's lock is taken
+            // inside ours; it never calls out while holding its own.)
+            if (lease == null && !idle.isEmpty() && limiter.tryAcquire()) {
+                now = idle.pollFirst().worker;
+                running++;
+                busy.put(now, call);
+                call.worker = now;
+                call.permit = GRANTED;
+            } else {
+                queued.add(call);
+            }
+        }
+        if (now != null) {
+            send(call, now);
+            return call.future;
+        }
         if (limiter.tryAcquire()) { // the usual case: no future to wait on
             call.permit = GRANTED;
             if (call.future.isDone()) {
@@ -531,7 +578,11 @@ public final class ContextCore implements ProcessWorker.Listener {
         try {
             call.pid = w.pid();
             call.sentNanos = System.nanoTime();
-            w.send(call.type, call.id, call.request);
+            if (call.callerReads && w.callerReads() && call.type == Protocol.CALL) {
+                w.sendForCaller(call.type, call.id, call.request, alone());
+            } else {
+                w.send(call.type, call.id, call.request);
+            }
             if (!(call.callerReads && w.callerReads() && call.claimForCaller(w))) {
                 w.readReplyInBackground();
             }
@@ -570,7 +621,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         long t0 = System.nanoTime();
         dev.offload.internal.events.WorkerStartedEvent event = Telemetry.starting();
         ProcessWorker w = ProcessWorker.start(launcher, configure, config.startupTimeout(), config.maxFrameSize(),
-                config.spinWait().toNanos(), this);
+                config.spinWait().toNanos(), config.adaptiveSpin(), this);
         event.end();
         telemetry.started(event, w, t0);
         return w;

@@ -75,6 +75,15 @@ public final class ProcessWorker {
     private volatile RemoteThrowable brokenCause;
     private byte[] garbage = new byte[0];
 
+    /** The configured spin (WorkerConfig.spinWait): when positive, every read spins that long. */
+    private long spinNanos;
+    /** Recent time from a caller's request to its reply (moving average), for the adaptive spin. */
+    private volatile long recentWaitNanos = Long.MAX_VALUE;
+    /** How long a caller spins, and how short recent replies must have been for it to. */
+    static final long ADAPTIVE_SPIN_NANOS = 30_000;
+    /** Whether this worker spins adaptively (WorkerConfig.adaptiveSpin). */
+    private boolean adaptiveSpin;
+
     /** Our write end of the worker's stdout pipe, or null: then the reader thread reads all the time. */
     private final java.io.OutputStream keeper;
     /** The call id of our {@link Protocol#END} frame: a frame a worker cannot guess. */
@@ -110,7 +119,7 @@ public final class ProcessWorker {
      *     {@code startupTimeout} (it is then killed)
      */
     public static ProcessWorker start(Launcher launcher, FrameBuffer configure, Duration startupTimeout,
-            int maxFrameSize, long spinNanos, Listener listener) {
+            int maxFrameSize, long spinNanos, boolean adaptiveSpin, Listener listener) {
         Launcher.Launched launched;
         try {
             launched = launcher.launch();
@@ -119,6 +128,8 @@ public final class ProcessWorker {
         }
         ProcessWorker w = new ProcessWorker(launched.process, maxFrameSize, listener);
         w.reader.spinBeforeBlocking(spinNanos);
+        w.spinNanos = spinNanos;
+        w.adaptiveSpin = adaptiveSpin;
         w.exitHook = launched.exited;
         listener.onStarted(w);
         w.stderrThread.start();
@@ -209,6 +220,16 @@ public final class ProcessWorker {
     }
 
     /**
+     * Sends a CALL whose caller reads the reply itself. If the caller is {@code alone} (the processors are not all
+     * needed by other callers and their workers) and this worker's recent replies came quickly, both sides spin: the
+     * worker polls for its next request after replying, and the caller for this reply (see {@link #readReply}).
+     */
+    public void sendForCaller(byte type, long callId, FrameBuffer request, boolean alone) throws IOException {
+        boolean spin = alone && spinNanos == 0 && adaptiveSpin && recentWaitNanos < ADAPTIVE_SPIN_NANOS;
+        writer.write(type, spin ? Protocol.FLAG_SPIN : 0, callId, request);
+    }
+
+    /**
      * SIGKILL, now. The reader thread reaps the process and reports the exit. Through the process handle, because
      * {@code Process.destroyForcibly} also closes our ends of the pipes and would lose the last output.
      */
@@ -244,9 +265,9 @@ public final class ProcessWorker {
      * reader thread is reading, it is stopped first, and may hand over the reply itself meanwhile: then
      * {@code answered} turns true and this returns {@link #ANSWERED}. At the end of the stream (the worker exited,
      * or broke the protocol) it reports the exit and returns null. Only when {@link #callerReads()}, and only by
-     * the thread that sent the call.
+     * the thread that sent the call. {@code alone}: see {@link #sendForCaller}.
      */
-    public Frame readReply(java.util.function.BooleanSupplier answered) {
+    public Frame readReply(java.util.function.BooleanSupplier answered, boolean alone) {
         boolean interrupted = false;
         synchronized (turn) {
             for (;;) {
@@ -276,7 +297,14 @@ public final class ProcessWorker {
         restoreInterrupt(interrupted);
         Frame f = null;
         ProtocolException protocolError = null;
+        boolean counted = spinNanos == 0 && adaptiveSpin;
+        long t0 = System.nanoTime();
         try {
+            if (counted) {
+                // Adaptive spin: a caller whose replies came quickly, while processors are left for the workers,
+                // polls for its reply before blocking, which saves the wake-up of a blocked thread.
+                reader.spinBeforeBlocking(alone && recentWaitNanos < ADAPTIVE_SPIN_NANOS ? ADAPTIVE_SPIN_NANOS : 0);
+            }
             do {
                 f = next(false);
             } while (f == TURN_FRAME); // never meant for a caller: only the reader thread stops at one
@@ -286,6 +314,13 @@ public final class ProcessWorker {
             // the pipe broke: the process is going away; its exit status says why
         } catch (RuntimeException | Error e) {
             protocolError = new ProtocolException("reader failed: " + e);
+        } finally {
+            if (counted) {
+                reader.spinBeforeBlocking(0);
+                long wait = System.nanoTime() - t0;
+                long recent = recentWaitNanos;
+                recentWaitNanos = recent == Long.MAX_VALUE ? wait : recent - (recent >> 3) + (wait >> 3);
+            }
         }
         synchronized (turn) {
             callerReading = false;

@@ -102,6 +102,11 @@ public final class Protocol {
      * reader may take as the decoded array, so that neither side copies it. The checksum covers all of it.
      */
     public static final int FLAG_SPLIT = 0x04;
+    /**
+     * On CALL: after replying, the worker polls briefly for the next request before blocking (the parent's adaptive
+     * spin: it sets this only while processors are left over for it).
+     */
+    public static final int FLAG_SPIN = 0x08;
 
     /** Whether {@code type} is a frame type of this protocol version. */
     public static boolean isKnownType(int type) {

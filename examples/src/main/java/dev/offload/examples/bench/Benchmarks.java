@@ -53,7 +53,6 @@ public final class Benchmarks {
     }
 
     /** The low-latency mode's spin, measured beside the default (it is off by default). */
-    private static final java.time.Duration SPIN = java.time.Duration.ofNanos(50_000);
 
     private WorkerContext open() {
         return WorkerContext.open(config);
@@ -139,7 +138,7 @@ public final class Benchmarks {
         Set<Long> before = Memory.workerPids();
         try (BareProcess echo1 = BareProcess.start("echo"); BareProcess echo2 = BareProcess.start("echo");
                 WorkerContext java = open(); WorkerContext kotlin = open();
-                WorkerContext spin = WorkerContext.open(config.toBuilder().spinWait(SPIN).build())) {
+                WorkerContext spin = WorkerContext.open(config.toBuilder().spinWait(java.time.Duration.ZERO).build())) {
             byte[] frame = new byte[4 + 16];
             rawLatency(echo1, frame, s.echoWarmup(), null);
             javaLatency(java, s.echoWarmup(), null);
@@ -166,7 +165,7 @@ public final class Benchmarks {
             put(Figure.latency("echo.1", "raw pipe echo, 16-byte frame, 1 worker", raw, "µs"));
             put(Figure.latency("java.1", "Offload Java runSync(inc), 1 worker", jv, "µs"));
             put(Figure.latency("kotlin.1", "Offload Kotlin runSync(::inc) (JSON), 1 worker", kt, "µs"));
-            put(Figure.latency("spin.1", "Offload Java runSync(inc), spinWait " + SPIN.toNanos() / 1000 + " µs, 1 worker",
+            put(Figure.latency("spin.1", "Offload Java runSync(inc), spinning off, 1 worker",
                     sp, "µs"));
 
             double[] rawRate = new double[s.throughputReps()];
@@ -183,8 +182,8 @@ public final class Benchmarks {
             put(Figure.repeated("java.2", "Offload Java runSync, 2 workers concurrently", "calls/s", javaRate, true));
             put(Figure.repeated("kotlin.2", "Offload Kotlin runSync, 2 workers concurrently", "calls/s", kotlinRate,
                     true));
-            put(Figure.repeated("spin.2", "Offload Java runSync, spinWait " + SPIN.toNanos() / 1000
-                    + " µs, 2 workers concurrently", "calls/s", spinRate, true));
+            put(Figure.repeated("spin.2", "Offload Java runSync, spinning off, 2 workers concurrently", "calls/s",
+                    spinRate, true));
 
             progress("idle worker memory");
             Thread.sleep(s.smoke() ? 100 : 1000);

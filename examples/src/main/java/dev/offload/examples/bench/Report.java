@@ -108,9 +108,9 @@ final class Report {
         t.add(new Target("idle worker RSS (after warm calls)", "rss.used.java", null, Target.Kind.AT_MOST, 40));
         t.add(new Target("warm Java call vs one JVM per call", "java.1", "naive", Target.Kind.SPEEDUP_AT_LEAST, 500));
         t.add(new Target("context: Java warm call / in-process hand-off", "java.1", "handoff", Target.Kind.INFO, 0));
-        t.add(new Target("context: Java warm call with spinWait / raw echo (1 worker)", "spin.1", "echo.1",
+        t.add(new Target("context: Java warm call, spinning off / raw echo (1 worker)", "spin.1", "echo.1",
                 Target.Kind.INFO, 0));
-        t.add(new Target("context: Java calls/s with spinWait / raw echo (2 workers)", "spin.2", "echo.2",
+        t.add(new Target("context: Java calls/s, spinning off / raw echo (2 workers)", "spin.2", "echo.2",
                 Target.Kind.INFO, 0));
         t.add(new Target("context: 4 tasks on 1 worker / on 1 bare JVM", "cpu.offload.1", "cpu.bare.1",
                 Target.Kind.INFO, 0));
