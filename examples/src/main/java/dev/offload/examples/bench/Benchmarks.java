@@ -5,6 +5,7 @@ import dev.offload.WorkerConfig;
 import dev.offload.WorkerContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -138,7 +139,7 @@ public final class Benchmarks {
         Set<Long> before = Memory.workerPids();
         try (BareProcess echo1 = BareProcess.start("echo"); BareProcess echo2 = BareProcess.start("echo");
                 WorkerContext java = open(); WorkerContext kotlin = open();
-                WorkerContext spin = WorkerContext.open(config.toBuilder().spinWait(java.time.Duration.ZERO).build())) {
+                WorkerContext spin = WorkerContext.open(config.toBuilder().spinWait(Duration.ZERO).build())) {
             byte[] frame = new byte[4 + 16];
             rawLatency(echo1, frame, s.echoWarmup(), null);
             javaLatency(java, s.echoWarmup(), null);
