@@ -155,7 +155,9 @@ public final class ContextCore implements ProcessWorker.Listener {
             return submitRequest(Protocol.CALL, id, request, codec,
                     loader == null ? ClassLoader.getSystemClassLoader() : loader, options, inlineDelivery, null, false);
         }
-        SYNC_CALLERS.incrementAndGet(); // until awaitReply returns
+        if (SYNC_CALLERS.incrementAndGet() > MAX_SPINNING) { // until awaitReply returns
+            crowdedAt = System.nanoTime();
+        }
         try {
             return submitRequest(Protocol.CALL, id, request, codec,
                     loader == null ? ClassLoader.getSystemClassLoader() : loader, options, inlineDelivery, null, true);
@@ -175,8 +177,15 @@ public final class ContextCore implements ProcessWorker.Listener {
      */
     private static final int MAX_SPINNING = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
 
+    /**
+     * When more blocking callers than {@link #MAX_SPINNING} were last seen at once. Between two calls of a busy
+     * thread the count drops for a moment; remembering the crowd for a while keeps its neighbour from spinning then.
+     */
+    private static volatile long crowdedAt = System.nanoTime() - TimeUnit.SECONDS.toNanos(1);
+    private static final long CROWD_MEMORY_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
     private static boolean alone() {
-        return SYNC_CALLERS.get() <= MAX_SPINNING;
+        return SYNC_CALLERS.get() <= MAX_SPINNING && System.nanoTime() - crowdedAt > CROWD_MEMORY_NANOS;
     }
 
     /**
