@@ -22,19 +22,32 @@ final class ParentWatchdog implements Runnable {
         this.parentStartMillis = parentStartMillis;
     }
 
-    /** Starts the watchdog thread; a non-positive pid disables it (a remote launcher has no local parent). */
-    static void start(long parentPid, long parentStartMillis) {
+    /**
+     * Starts the watchdog thread, which runs {@code first} before it starts watching; a non-positive pid disables
+     * it (a remote launcher has no local parent).
+     *
+     * @return whether the thread was started (and so runs {@code first})
+     */
+    static boolean start(long parentPid, long parentStartMillis, Runnable first) {
         if (parentPid <= 0) {
-            return;
+            return false;
         }
-        Thread t = new Thread(new ParentWatchdog(parentPid, parentStartMillis), "offload-parent-watchdog");
+        ParentWatchdog w = new ParentWatchdog(parentPid, parentStartMillis);
+        w.first = first;
+        Thread t = new Thread(w, "offload-parent-watchdog");
         t.setDaemon(true);
         t.setPriority(Thread.MAX_PRIORITY);
         t.start();
+        return true;
     }
+
+    private Runnable first;
 
     @Override
     public void run() {
+        if (first != null) {
+            first.run();
+        }
         do { // sleep first: the first check initialises ProcessHandle, which should not slow the worker's start
             try {
                 Thread.sleep(PERIOD_MILLIS);
