@@ -466,6 +466,7 @@ public final class ContextCore implements ProcessWorker.Listener {
     private void dispatch(Call call) {
         ProcessWorker w;
         boolean give = false;
+        boolean nothingToClose = false;
         boolean conflict = false;
         synchronized (lock) {
             boolean mine = queued.remove(call);
@@ -481,6 +482,8 @@ public final class ContextCore implements ProcessWorker.Listener {
                     }
                     if (w != null && busy.containsKey(w)) {
                         conflict = true; // a front-end bug: one call at a time per slot
+                    } else if (w == null && call.type == Protocol.SLOT_RELEASE) {
+                        nothingToClose = true; // the slot's worker died after release() looked: its state died too
                     } else if (w == null && !call.lease.released) {
                         Idle i = idle.pollFirst(); // pin a cached worker (it holds no state), else start one
                         w = i == null ? null : i.worker;
@@ -493,7 +496,7 @@ public final class ContextCore implements ProcessWorker.Listener {
                     Idle i = idle.pollFirst();
                     w = i == null ? null : i.worker;
                 }
-                if (conflict) {
+                if (conflict || nothingToClose) {
                     running--;
                     give = true;
                     w = null;
@@ -507,7 +510,10 @@ public final class ContextCore implements ProcessWorker.Listener {
         }
         if (give) { // never release a permit under our lock: it may dispatch another context's call
             call.releasePermit();
-            if (!call.future.isDone()) {
+            if (nothingToClose) {
+                call.delivering = true;
+                call.future.complete(null);
+            } else if (!call.future.isDone()) {
                 call.fail(new IllegalStateException(conflict ? "slot " + call.lease.slot + " is already running a"
                         + " call; a stateful map sends one item at a time per slot"
                         : "worker context closed before " + call.fn + " started"));
