@@ -155,9 +155,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             return submitRequest(Protocol.CALL, id, request, codec,
                     loader == null ? ClassLoader.getSystemClassLoader() : loader, options, inlineDelivery, null, false);
         }
-        if (SYNC_CALLERS.incrementAndGet() > MAX_SPINNING) { // until awaitReply returns
-            crowdedAt = System.nanoTime();
-        }
+        countCaller(); // until awaitReply returns
         try {
             return submitRequest(Protocol.CALL, id, request, codec,
                     loader == null ? ClassLoader.getSystemClassLoader() : loader, options, inlineDelivery, null, true);
@@ -167,7 +165,10 @@ public final class ContextCore implements ProcessWorker.Listener {
         }
     }
 
-    /** Threads of this JVM inside a blocking call (between submit with callerReads and the end of awaitReply). */
+    /**
+     * Callers of this JVM waiting for a call: threads inside a blocking call (from submit to the end of
+     * awaitReply), and polled calls (coroutines) from submit until they settle.
+     */
     private static final java.util.concurrent.atomic.AtomicInteger SYNC_CALLERS =
             new java.util.concurrent.atomic.AtomicInteger();
     /**
@@ -276,10 +277,85 @@ public final class ContextCore implements ProcessWorker.Listener {
      */
     public CallFuture<Object> submit(FunctionId id, ClassLoader loader, Object[] args, CallOptions options,
             boolean inlineDelivery, boolean callerWaits) {
-        Codec codec = codecOf(options);
-        return submitRequest(Protocol.CALL, id, encodeCall(id, codec, args, callerWaits), codec, loader, options,
-                inlineDelivery, null, false);
+        return submit(id, loader, args, options, inlineDelivery, callerWaits, false);
     }
+
+    /**
+     * Like {@link #submit(FunctionId, ClassLoader, Object[], CallOptions, boolean, boolean)}; with
+     * {@code callerPolls} the caller must call {@link #pollReply} next (a coroutine that may spin but not block).
+     */
+    public CallFuture<Object> submit(FunctionId id, ClassLoader loader, Object[] args, CallOptions options,
+            boolean inlineDelivery, boolean callerWaits, boolean callerPolls) {
+        Codec codec = codecOf(options);
+        FrameBuffer request = encodeCall(id, codec, args, callerWaits);
+        if (!callerPolls || !pollingMayPay()) { // among other waiting callers nobody spins: the plain path is cheapest
+            return submitRequest(Protocol.CALL, id, request, codec, loader, options, inlineDelivery, null, false);
+        }
+        countCaller(); // until the call settles: a suspended caller still has a call in flight
+        CallFuture<Object> f;
+        try {
+            f = submitRequest(Protocol.CALL, id, request, codec, loader, options, inlineDelivery, null, true);
+        } catch (RuntimeException | Error e) {
+            SYNC_CALLERS.decrementAndGet();
+            throw e;
+        }
+        f.call.polled = true;
+        f.call.settled.thenRun(() -> uncount(f.call)); // if no reply came (failed, cancelled, worker died)
+        return f;
+    }
+
+    /**
+     * For a call submitted with {@code callerPolls}: if it has been sent and this thread may read its reply, polls
+     * for it briefly (adaptive spinning, see {@link dev.offload.WorkerConfig#adaptiveSpin()}), reading and
+     * delivering it if it comes; otherwise the worker's reader thread delivers it. Never blocks for longer than the
+     * spin (30 µs).
+     */
+    public void pollReply(CallFuture<?> f) {
+        Call call = f.call;
+        if (!call.callerReads) {
+            return;
+        }
+        if (call.withdrawCaller()) {
+            return; // not sent yet: when it is, the reader thread reads the reply
+        }
+        ProcessWorker w = call.readBy;
+        long spin = alone() && w.repliesQuickly() ? ProcessWorker.ADAPTIVE_SPIN_NANOS : 0;
+        Frame reply = w.pollReply(() -> call.answered, spin);
+        if (reply != null && reply != ProcessWorker.ANSWERED && reply != ProcessWorker.HANDED_OVER) {
+            onReply(w, reply);
+        }
+    }
+
+    /** A polled call stops counting as a waiting caller: at its reply, before its coroutine can resume. */
+    private static void uncount(Call call) {
+        if (call.polled && call.uncounted.compareAndSet(false, true)) {
+            SYNC_CALLERS.decrementAndGet();
+        }
+    }
+
+    private static void countCaller() {
+        if (SYNC_CALLERS.incrementAndGet() > MAX_SPINNING) {
+            markCrowded();
+        }
+    }
+
+    /** Whether a polling caller arriving now could be alone: no other caller waits and none did lately. */
+    private static boolean pollingMayPay() {
+        if (SYNC_CALLERS.get() >= MAX_SPINNING) {
+            markCrowded();
+            return false;
+        }
+        return System.nanoTime() - crowdedAt > CROWD_MEMORY_NANOS;
+    }
+
+    private static void markCrowded() {
+        long now = System.nanoTime();
+        if (now - crowdedAt > CROWD_REFRESH_NANOS) { // written once a millisecond at most: callers share it
+            crowdedAt = now;
+        }
+    }
+
+    private static final long CROWD_REFRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     /**
      * Submits one item of a stateful map, to run in the lease's worker: the worker creates the slot's state with
@@ -701,6 +777,7 @@ public final class ContextCore implements ProcessWorker.Listener {
                 call = null;
             } else {
                 call.answered = true;
+                uncount(call);
                 busy.remove(w);
                 call.worker = null;
                 running--;

@@ -80,9 +80,11 @@ public final class ProcessWorker {
     /** Recent time from a caller's request to its reply (moving average), for the adaptive spin. */
     private volatile long recentWaitNanos = Long.MAX_VALUE;
     /** How long a caller spins, and how short recent replies must have been for it to. */
-    static final long ADAPTIVE_SPIN_NANOS = 30_000;
+    public static final long ADAPTIVE_SPIN_NANOS = 30_000;
     /** Whether this worker spins adaptively (WorkerConfig.adaptiveSpin). */
     private boolean adaptiveSpin;
+    /** When the last request whose caller may read its reply was sent (0: the reader thread learns nothing). */
+    private volatile long lastSentNanos;
 
     /** Our write end of the worker's stdout pipe, or null: then the reader thread reads all the time. */
     private final java.io.OutputStream keeper;
@@ -226,6 +228,7 @@ public final class ProcessWorker {
      */
     public void sendForCaller(byte type, long callId, FrameBuffer request, boolean alone) throws IOException {
         boolean spin = alone && spinNanos == 0 && adaptiveSpin && recentWaitNanos < ADAPTIVE_SPIN_NANOS;
+        lastSentNanos = System.nanoTime();
         writer.write(type, spin ? Protocol.FLAG_SPIN : 0, callId, request);
     }
 
@@ -250,6 +253,11 @@ public final class ProcessWorker {
     /** Completes once the process has exited, been reaped and its output drained. */
     public CompletableFuture<WorkerExit> exit() {
         return exit;
+    }
+
+    /** Whether a polling caller should poll: adaptive spinning is on here and recent replies came quickly. */
+    public boolean repliesQuickly() {
+        return spinNanos == 0 && adaptiveSpin && recentWaitNanos < ADAPTIVE_SPIN_NANOS;
     }
 
     /** Whether a caller may read its reply itself with {@link #readReply()}. */
@@ -317,9 +325,7 @@ public final class ProcessWorker {
         } finally {
             if (counted) {
                 reader.spinBeforeBlocking(0);
-                long wait = System.nanoTime() - t0;
-                long recent = recentWaitNanos;
-                recentWaitNanos = recent == Long.MAX_VALUE ? wait : recent - (recent >> 3) + (wait >> 3);
+                noteWait(System.nanoTime() - t0);
             }
         }
         synchronized (turn) {
@@ -330,6 +336,72 @@ public final class ProcessWorker {
             finish(protocolError);
         }
         return f;
+    }
+
+    /** What {@link #pollReply} returns when the reader thread reads the reply instead. */
+    public static final Frame HANDED_OVER = new Frame(Protocol.RESULT, 0, 0, new byte[0], 0);
+
+    /**
+     * For a caller that must not block (a coroutine): polls for the reply of the call just sent for up to
+     * {@code spinNanos}, reading it on the calling thread if it comes; otherwise (or with {@code spinNanos} 0, or
+     * when the reader thread is reading) the reader thread reads it, and this returns {@link #HANDED_OVER}. Returns
+     * {@link #ANSWERED} if the reply was already read, and null at the end of the stream (the exit is reported).
+     */
+    public Frame pollReply(java.util.function.BooleanSupplier answered, long spinNanos) {
+        synchronized (turn) {
+            if (answered.getAsBoolean()) {
+                return ANSWERED;
+            }
+            if (streamEnded) {
+                return null;
+            }
+            if (spinNanos <= 0 || threadReading || callerReading) {
+                if (!threadSticky || turnRequested) {
+                    threadTurn = true;
+                    turn.notifyAll();
+                }
+                return HANDED_OVER;
+            }
+            callerReading = true;
+        }
+        Frame f = null;
+        ProtocolException protocolError = null;
+        long t0 = System.nanoTime();
+        try {
+            do {
+                f = next(false, t0 + spinNanos);
+            } while (f == TURN_FRAME);
+        } catch (ProtocolException e) {
+            protocolError = e;
+        } catch (IOException e) {
+            // the pipe broke: the process is going away; its exit status says why
+        } catch (RuntimeException | Error e) {
+            protocolError = new ProtocolException("reader failed: " + e);
+        }
+        boolean timedOut = f == POLL_TIMEOUT;
+        if (!timedOut && f != null) {
+            noteWait(System.nanoTime() - t0);
+        }
+        synchronized (turn) {
+            callerReading = false;
+            if (timedOut) {
+                threadTurn = true; // the reader thread takes over (and keeps reading)
+                turn.notifyAll();
+            } else {
+                endTurn(f == null);
+            }
+        }
+        if (f == null) {
+            finish(protocolError);
+            return null;
+        }
+        return timedOut ? HANDED_OVER : f;
+    }
+
+    /** Adds one request-to-reply time to the moving average the adaptive spin looks at. */
+    private void noteWait(long nanos) {
+        long recent = recentWaitNanos;
+        recentWaitNanos = recent == Long.MAX_VALUE ? nanos : recent - (recent >> 3) + (nanos >> 3);
     }
 
     private static void restoreInterrupt(boolean interrupted) {
@@ -386,7 +458,26 @@ public final class ProcessWorker {
     private static final Frame TURN_FRAME = new Frame(Protocol.TURN, 0, 0, new byte[0], 0);
 
     private Frame next(boolean ready) throws IOException {
+        return next(ready, 0);
+    }
+
+    /** What {@link #next(boolean, long)} returns when nothing came before its deadline. */
+    private static final Frame POLL_TIMEOUT = new Frame(Protocol.RESULT, 0, 0, new byte[0], 0);
+
+    /**
+     * Like {@link #next(boolean)}; with a deadline ({@code System.nanoTime()}, 0 for none) it polls for each frame
+     * instead of blocking and returns {@link #POLL_TIMEOUT} once the deadline has passed with nothing to read.
+     */
+    private Frame next(boolean ready, long pollUntil) throws IOException {
         for (;;) {
+            if (pollUntil != 0) {
+                while (stdout.available() == 0) {
+                    if (System.nanoTime() - pollUntil > 0) {
+                        return POLL_TIMEOUT;
+                    }
+                    Thread.onSpinWait();
+                }
+            }
             Frame f = reader.read();
             if (f == null) {
                 return null;
@@ -465,6 +556,11 @@ public final class ProcessWorker {
                                 turn.notifyAll(); // the caller that asked reads now
                             }
                             break;
+                        }
+                        long sent = lastSentNanos;
+                        if (sent != 0) { // a polled call handed over: its caller learns how long replies take
+                            lastSentNanos = 0;
+                            noteWait(System.nanoTime() - sent);
                         }
                         listener.onReply(this, f);
                     }

@@ -58,8 +58,11 @@ internal suspend fun callInWorker(
     coroutineContext.ensureActive() // a coroutine cancelled before it reached a worker never touches one
     val target = context ?: coroutineContext[WorkerContextElement]?.context ?: Offload.defaultContext()
     val options = CallOptions.builder().killOnCancel(killOnCancel).limiter(limiter).codec(codec).build()
-    // callerWaits: the caller is suspended until the result, so a large ByteArray goes from its own array
-    val future = Secrets.core(target).submit(id, fn.javaClass.classLoader, args, options, true, callerWaits)
+    // callerWaits: the caller is suspended until the result, so a large ByteArray goes from its own array; and it
+    // may poll for a quick reply for a few microseconds before suspending (adaptive spinning, see pollReply)
+    val core = Secrets.core(target)
+    val future = core.submit(id, fn.javaClass.classLoader, args, options, true, callerWaits, callerWaits)
+    if (callerWaits) core.pollReply(future)
     if (taskTimeout != null) {
         // The clock starts once a worker has the call; timing out completes the future, which kills that worker.
         val nanos = taskTimeout.inWholeNanoseconds
