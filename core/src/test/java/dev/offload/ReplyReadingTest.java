@@ -26,7 +26,16 @@ class ReplyReadingTest {
         try (WorkerContext ctx = WorkerContext.open()) {
             long pid = ctx.runSync(opts, Fns::pid);
             for (int i = 0; i < 400; i++) {
-                switch (random.nextInt(5)) {
+                switch (random.nextInt(7)) {
+                    case 5: // a polling caller (what a coroutine does): reads a quick reply itself, or hands it over
+                        assertEquals(i * i, polled(ctx, opts, i));
+                        break;
+                    case 6: { // a polled call queued behind an asynchronous one
+                        CompletableFuture<Integer> first = ctx.submit(opts, Fns::square, i);
+                        assertEquals((i + 1) * (i + 1), polled(ctx, opts, i + 1));
+                        assertEquals(i * i, first.get(30, TimeUnit.SECONDS));
+                        break;
+                    }
                     case 0:
                         assertEquals(i * i, ctx.runSync(opts, Fns::square, i));
                         break;
@@ -55,6 +64,41 @@ class ReplyReadingTest {
             }
             assertEquals(pid, ctx.runSync(opts, Fns::pid), "the one worker served every call");
         }
+    }
+
+    private static int polled(WorkerContext ctx, CallOptions opts, int x) throws Exception {
+        Fn1<Integer, Integer, RuntimeException> square = Fns::square;
+        dev.offload.internal.CallFuture<Object> f = ctx.core().submit(dev.offload.internal.Functions.of(square),
+                Fns.class.getClassLoader(), new Object[] {x}, opts, true, true, true);
+        ctx.core().pollReply(f);
+        return (Integer) f.get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void pollingCallersAloneAndInPairsGetEveryReply() throws Exception {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            for (int i = 0; i < 3000; i++) { // alone: after a few quick replies the caller polls and reads them itself
+                assertEquals(i * i, polled(ctx, CallOptions.DEFAULT, i));
+            }
+            java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try { // two at once: nobody polls
+                List<java.util.concurrent.Future<Long>> sums = two.invokeAll(List.of(() -> polledSum(ctx),
+                        () -> polledSum(ctx)));
+                for (java.util.concurrent.Future<Long> f : sums) {
+                    assertEquals(332_833_500L, f.get());
+                }
+            } finally {
+                two.shutdownNow();
+            }
+        }
+    }
+
+    private static long polledSum(WorkerContext ctx) throws Exception {
+        long sum = 0;
+        for (int i = 0; i < 1000; i++) {
+            sum += polled(ctx, CallOptions.DEFAULT, i);
+        }
+        return sum;
     }
 
     @Test
