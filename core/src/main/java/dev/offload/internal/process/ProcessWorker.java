@@ -668,6 +668,12 @@ public final class ProcessWorker {
     }
 
     private void finish(ProtocolException protocolError) {
+        if (keeper != null && protocolError != null && protocolError.getMessage().startsWith("no handshake: stream ended")) {
+            byte[] junk = withoutSuffix(protocolError.garbage(), endFrame()); // our END is no junk of the worker's
+            if (junk.length != protocolError.garbage().length) {
+                protocolError = new ProtocolException("no handshake: stream ended after " + junk.length + " bytes", junk);
+            }
+        }
         if (protocolError != null) {
             // Garbage on the frame channel: a crash banner is followed by exit; raw writes by a live worker are not.
             if (!waitForExit(PROTOCOL_EXIT_WAIT_MILLIS)) {
@@ -701,15 +707,17 @@ public final class ProcessWorker {
         closeQuietly(process.getOutputStream());
         WorkerExit e = new WorkerExit(pid, process.exitValue(), tail.lastLines(), brokenReason, brokenCause,
                 protocolError, garbage, killed);
-        exit.complete(e);
-        ready.completeExceptionally(new IllegalStateException("worker exited"));
-        handshake.completeExceptionally(new IllegalStateException("worker exited"));
         try {
             exitHook.accept(e);
         } catch (RuntimeException hookFailure) {
             // bookkeeping of the launcher (e.g. an archive file); the exit itself must still be reported
         }
+        // The listener first: whoever waits for exit() (a failed start) then finds the exit fully accounted for,
+        // and a close() that follows does not see it as a worker dying during shutdown.
         listener.onExit(this, e);
+        exit.complete(e);
+        ready.completeExceptionally(new IllegalStateException("worker exited"));
+        handshake.completeExceptionally(new IllegalStateException("worker exited"));
     }
 
     private void watchExit(Thread readerThread) {
