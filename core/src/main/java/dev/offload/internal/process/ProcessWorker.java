@@ -260,7 +260,7 @@ public final class ProcessWorker {
         return spinNanos == 0 && adaptiveSpin && recentWaitNanos < ADAPTIVE_SPIN_NANOS;
     }
 
-    /** Whether a caller may read its reply itself with {@link #readReply()}. */
+    /** Whether a caller may read its reply itself with {@link #readReply}. */
     public boolean callerReads() {
         return keeper != null;
     }
