@@ -139,7 +139,8 @@ public final class Benchmarks {
         Set<Long> before = Memory.workerPids();
         try (BareProcess echo1 = BareProcess.start("echo"); BareProcess echo2 = BareProcess.start("echo");
                 WorkerContext java = open(); WorkerContext kotlin = open();
-                WorkerContext spin = WorkerContext.open(config.toBuilder().spinWait(Duration.ZERO).build())) {
+                WorkerContext spin = WorkerContext.open(config.toBuilder().spinWait(Duration.ZERO).build());
+                WorkerContext kotlinOff = WorkerContext.open(config.toBuilder().spinWait(Duration.ZERO).build())) {
             byte[] frame = new byte[4 + 16];
             rawLatency(echo1, frame, s.echoWarmup(), null);
             javaLatency(java, s.echoWarmup(), null);
@@ -151,21 +152,26 @@ public final class Benchmarks {
             KotlinBench.latency(kotlin, s.echoWarmup(), null);
             perSecond(() -> KotlinBench.throughput(kotlin, 2, s.throughputNanos()));
             Set<Long> kotlinPids = minus(minus(minus(Memory.workerPids(), before), javaPids), spinPids);
+            KotlinBench.latency(kotlinOff, s.echoWarmup(), null); // after the pids: its worker is not measured for memory
             perSecond(() -> rawCalls(echo1, echo2, s.throughputNanos()));
 
             Histogram raw = new Histogram(3);
             Histogram jv = new Histogram(3);
             Histogram kt = new Histogram(3);
             Histogram sp = new Histogram(3);
+            Histogram ko = new Histogram(3);
             for (int b = 0; b < s.echoBlocks(); b++) {
                 rawLatency(echo1, frame, s.echoBlockCalls(), raw);
                 javaLatency(java, s.echoBlockCalls(), jv);
                 javaLatency(spin, s.echoBlockCalls(), sp);
                 KotlinBench.latency(kotlin, s.echoBlockCalls(), kt);
+                KotlinBench.latency(kotlinOff, s.echoBlockCalls(), ko);
             }
             put(Figure.latency("echo.1", "raw pipe echo, 16-byte frame, 1 worker", raw, "µs"));
             put(Figure.latency("java.1", "Offload Java runSync(inc), 1 worker", jv, "µs"));
             put(Figure.latency("kotlin.1", "Offload Kotlin runSync(::inc) (JSON), 1 worker", kt, "µs"));
+            put(Figure.latency("kotlin.off.1", "Offload Kotlin runSync(::inc) (JSON), spinning off, 1 worker", ko,
+                    "µs"));
             put(Figure.latency("spin.1", "Offload Java runSync(inc), spinning off, 1 worker",
                     sp, "µs"));
 

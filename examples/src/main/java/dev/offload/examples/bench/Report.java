@@ -112,6 +112,8 @@ final class Report {
                 Target.Kind.INFO, 0));
         t.add(new Target("context: Java calls/s, spinning off / raw echo (2 workers)", "spin.2", "echo.2",
                 Target.Kind.INFO, 0));
+        t.add(new Target("context: Kotlin warm call, spinning off / raw echo (1 worker)", "kotlin.off.1", "echo.1",
+                Target.Kind.INFO, 0));
         t.add(new Target("context: 4 tasks on 1 worker / on 1 bare JVM", "cpu.offload.1", "cpu.bare.1",
                 Target.Kind.INFO, 0));
         t.add(new Target("context: worker start (prestart) / bare JVM start", "prestart", "start.bare",
@@ -165,7 +167,8 @@ final class Report {
             + "  child each, calls per second. Interleaved in blocks with the Offload figures it is compared with.\n"
             + "- **Offload warm calls**: `ctx.runSync(BenchFns::inc, x)` (Java, JDK-serialization codec) and\n"
             + "  `runSync(::kInc, x, context = ctx)` inside `runBlocking` (Kotlin, JSON), on a context whose workers are\n"
-            + "  already started and warm; 2 workers: two caller threads / two coroutines.\n"
+            + "  already started and warm; 2 workers: two caller threads / two coroutines. Default settings, so\n"
+            + "  spinning is adaptive; the \"spinning off\" rows use `spinWait(Duration.ZERO)` for comparison.\n"
             + "- **Bandwidth**: one 64 MiB payload to the child and back (`BareChild echo`, `BenchFns.echo(byte[])`,\n"
             + "  `kEcho(ByteArray)` with `PayloadFormat.Binary`); MiB/s counts both directions.\n"
             + "- **Bare JVM start**: `ProcessBuilder.start()` of `BareChild` until its first frame is read.\n"
