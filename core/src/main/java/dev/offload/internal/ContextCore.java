@@ -294,12 +294,11 @@ public final class ContextCore implements ProcessWorker.Listener {
         countCaller(); // until the call settles: a suspended caller still has a call in flight
         CallFuture<Object> f;
         try {
-            f = submitRequest(Protocol.CALL, id, request, codec, loader, options, inlineDelivery, null, true);
+            f = submitRequest(Protocol.CALL, id, request, codec, loader, options, inlineDelivery, null, true, true);
         } catch (RuntimeException | Error e) {
             SYNC_CALLERS.decrementAndGet();
             throw e;
         }
-        f.call.polled = true;
         f.call.settled.thenRun(() -> uncount(f.call)); // if no reply came (failed, cancelled, worker died)
         return f;
     }
@@ -457,9 +456,16 @@ public final class ContextCore implements ProcessWorker.Listener {
 
     private CallFuture<Object> submitRequest(byte type, FunctionId id, FrameBuffer request, Codec codec,
             ClassLoader loader, CallOptions options, boolean inlineDelivery, Lease lease, boolean callerReads) {
+        return submitRequest(type, id, request, codec, loader, options, inlineDelivery, lease, callerReads, false);
+    }
+
+    private CallFuture<Object> submitRequest(byte type, FunctionId id, FrameBuffer request, Codec codec,
+            ClassLoader loader, CallOptions options, boolean inlineDelivery, Lease lease, boolean callerReads,
+            boolean polled) {
         Limiter limiter = options.limiter() != null ? options.limiter() : Defaults.limiter();
         Call call = new Call(CALL_IDS.incrementAndGet(), type, id, request, codec, options.killOnCancel(), limiter,
                 loader, inlineDelivery, lease, callerReads);
+        call.polled = polled; // before it can be sent
         call.future.whenComplete((r, e) -> { // before anyone else has the future
             if (!call.delivering) {
                 abandon(call);
@@ -670,7 +676,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             call.pid = w.pid();
             call.sentNanos = System.nanoTime();
             if (call.callerReads && w.callerReads() && call.type == Protocol.CALL) {
-                w.sendForCaller(call.type, call.id, call.request, alone());
+                w.sendForCaller(call.type, call.id, call.request, alone(), call.polled);
             } else {
                 w.send(call.type, call.id, call.request);
             }

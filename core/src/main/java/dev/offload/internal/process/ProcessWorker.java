@@ -95,7 +95,7 @@ public final class ProcessWorker {
     private boolean threadTurn;
     private boolean threadReading = true; // the handshake (and READY) first
     /** The reader thread reads replies until a TURN frame (not: the handshake, or what an exited worker left). */
-    private boolean threadSticky;
+    private volatile boolean threadSticky; // written under turn; read without it by sendForCaller
     /** A caller wrote a TURN frame: the reader thread stops reading when it gets to it. */
     private boolean turnRequested;
     private boolean callerReading;
@@ -226,8 +226,12 @@ public final class ProcessWorker {
      * needed by other callers and their workers) and this worker's recent replies came quickly, both sides spin: the
      * worker polls for its next request after replying, and the caller for this reply (see {@link #readReply}).
      */
-    public void sendForCaller(byte type, long callId, FrameBuffer request, boolean alone) throws IOException {
-        boolean spin = alone && spinNanos == 0 && adaptiveSpin && recentWaitNanos < ADAPTIVE_SPIN_NANOS;
+    public void sendForCaller(byte type, long callId, FrameBuffer request, boolean alone, boolean polled)
+            throws IOException {
+        // A polling caller leaves the reply to a reader thread that is reading already: then nobody waits for the
+        // worker's next request soon enough for its spinning to pay.
+        boolean spin = alone && spinNanos == 0 && adaptiveSpin && recentWaitNanos < ADAPTIVE_SPIN_NANOS
+                && !(polled && threadSticky);
         lastSentNanos = System.nanoTime();
         writer.write(type, spin ? Protocol.FLAG_SPIN : 0, callId, request);
     }
