@@ -634,10 +634,6 @@ public final class ProcessWorker {
         }
     }
 
-    private byte[] endFrame() {
-        return ownFrame(Protocol.END);
-    }
-
     private byte[] ownFrame(byte type) {
         java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(Protocol.HEADER_SIZE);
         try {
@@ -673,7 +669,7 @@ public final class ProcessWorker {
 
     private void finish(ProtocolException protocolError) {
         if (keeper != null && protocolError != null && protocolError.getMessage().startsWith("no handshake: stream ended")) {
-            byte[] junk = withoutSuffix(protocolError.garbage(), endFrame()); // our END is no junk of the worker's
+            byte[] junk = withoutSuffix(protocolError.garbage(), ownFrame(Protocol.END)); // our END is no junk of the worker's
             if (junk.length != protocolError.garbage().length) {
                 protocolError = new ProtocolException("no handshake: stream ended after " + junk.length + " bytes", junk);
             }
@@ -686,7 +682,7 @@ public final class ProcessWorker {
             waitForExit(Long.MAX_VALUE);
             garbage = concat(protocolError.garbage(), drainAvailable(stdout));
             if (keeper != null) {
-                garbage = withoutSuffix(garbage, endFrame());
+                garbage = withoutSuffix(garbage, ownFrame(Protocol.END));
             }
         } else if (!waitForExit(10_000)) {
             kill(); // stdout closed but the process lives on: do not leave it behind
