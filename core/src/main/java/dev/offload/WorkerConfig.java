@@ -268,10 +268,11 @@ public final class WorkerConfig {
      * Whether spinning is adaptive (the default, unless {@link Builder#spinWait} was set): a blocking call's caller
      * and its worker poll briefly for each other's next frame (30 µs at most) only while that caller is the only
      * thread making blocking calls (up to half the processors with more than two; and not within 10 ms of a moment
-     * when more made them at once), and only while that worker's
-     * recent replies came back within that time. So a run of short calls from one thread skips two thread wake-ups
-     * per call, and callers that keep every processor busy never spin. BENCHMARKS.md measures both cases against
-     * spinning off.
+     * when more made them at once), and only while that worker's recent replies to spinning calls came back within
+     * that time; while they do not, a probe of three spinning calls now and then finds out whether they would again.
+     * So a run of short calls from one thread skips two thread wake-ups per call, callers that keep every processor
+     * busy never spin, and a machine where spinning does not pay spins in few calls. BENCHMARKS.md measures both
+     * cases against spinning off.
      *
      * @return {@code true} if spinning is adaptive
      */

@@ -19,6 +19,12 @@ public final class Fns {
         return x * x;
     }
 
+    /** x * x after a pause of {@code micros}: longer than a caller's poll when it is over 30. */
+    public static int squareAfter(int x, int micros) {
+        java.util.concurrent.locks.LockSupport.parkNanos(micros * 1000L);
+        return x * x;
+    }
+
     public static long fib(int n) {
         return n < 2 ? n : fib(n - 1) + fib(n - 2);
     }

@@ -55,9 +55,6 @@ final class Call {
     volatile ProcessWorker readBy;
     /** Its reply has been read (by whichever thread was reading the worker's output). */
     volatile boolean answered;
-    /** Submitted by a polling caller (a coroutine), counted among the waiting callers until it is answered. */
-    volatile boolean polled;
-    final AtomicBoolean uncounted = new AtomicBoolean();
 
     Call(long id, byte type, FunctionId fn, FrameBuffer request, Codec codec, boolean killOnCancel, Limiter limiter,
             ClassLoader loader, boolean inlineDelivery, ContextCore.Lease lease, boolean callerReads) {

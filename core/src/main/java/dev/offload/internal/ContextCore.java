@@ -165,10 +165,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         }
     }
 
-    /**
-     * Callers of this JVM waiting for a call: threads inside a blocking call (from submit to the end of
-     * awaitReply), and polled calls (coroutines) from submit until they settle.
-     */
+    /** Callers of this JVM waiting for a call: threads inside a blocking call (from submit to the end of awaitReply). */
     private static final java.util.concurrent.atomic.AtomicInteger SYNC_CALLERS =
             new java.util.concurrent.atomic.AtomicInteger();
     /**
@@ -277,74 +274,15 @@ public final class ContextCore implements ProcessWorker.Listener {
      */
     public CallFuture<Object> submit(FunctionId id, ClassLoader loader, Object[] args, CallOptions options,
             boolean inlineDelivery, boolean callerWaits) {
-        return submit(id, loader, args, options, inlineDelivery, callerWaits, false);
-    }
-
-    /**
-     * Like {@link #submit(FunctionId, ClassLoader, Object[], CallOptions, boolean, boolean)}; with
-     * {@code callerPolls} the caller must call {@link #pollReply} next (a coroutine that may spin but not block).
-     */
-    public CallFuture<Object> submit(FunctionId id, ClassLoader loader, Object[] args, CallOptions options,
-            boolean inlineDelivery, boolean callerWaits, boolean callerPolls) {
         Codec codec = codecOf(options);
         FrameBuffer request = encodeCall(id, codec, args, callerWaits);
-        if (!callerPolls || !pollingMayPay()) { // among other waiting callers nobody spins: the plain path is cheapest
-            return submitRequest(Protocol.CALL, id, request, codec, loader, options, inlineDelivery, null, false);
-        }
-        countCaller(); // until the call settles: a suspended caller still has a call in flight
-        CallFuture<Object> f;
-        try {
-            f = submitRequest(Protocol.CALL, id, request, codec, loader, options, inlineDelivery, null, true, true);
-        } catch (RuntimeException | Error e) {
-            SYNC_CALLERS.decrementAndGet();
-            throw e;
-        }
-        f.call.settled.thenRun(() -> uncount(f.call)); // if no reply came (failed, cancelled, worker died)
-        return f;
-    }
-
-    /**
-     * For a call submitted with {@code callerPolls}: if it has been sent and this thread may read its reply, polls
-     * for it briefly (adaptive spinning, see {@link dev.offload.WorkerConfig#adaptiveSpin()}), reading and
-     * delivering it if it comes; otherwise the worker's reader thread delivers it. Never blocks for longer than the
-     * spin (30 µs).
-     */
-    public void pollReply(CallFuture<?> f) {
-        Call call = f.call;
-        if (!call.callerReads) {
-            return;
-        }
-        if (call.withdrawCaller()) {
-            return; // not sent yet: when it is, the reader thread reads the reply
-        }
-        ProcessWorker w = call.readBy;
-        long spin = alone() && w.repliesQuickly() ? ProcessWorker.ADAPTIVE_SPIN_NANOS : 0;
-        Frame reply = w.pollReply(() -> call.answered, spin);
-        if (reply != null && reply != ProcessWorker.ANSWERED && reply != ProcessWorker.HANDED_OVER) {
-            onReply(w, reply);
-        }
-    }
-
-    /** A polled call stops counting as a waiting caller: at its reply, before its coroutine can resume. */
-    private static void uncount(Call call) {
-        if (call.polled && call.uncounted.compareAndSet(false, true)) {
-            SYNC_CALLERS.decrementAndGet();
-        }
+        return submitRequest(Protocol.CALL, id, request, codec, loader, options, inlineDelivery, null, false);
     }
 
     private static void countCaller() {
         if (SYNC_CALLERS.incrementAndGet() > MAX_SPINNING) {
             markCrowded();
         }
-    }
-
-    /** Whether a polling caller arriving now could be alone: no other caller waits and none did lately. */
-    private static boolean pollingMayPay() {
-        if (SYNC_CALLERS.get() >= MAX_SPINNING) {
-            markCrowded();
-            return false;
-        }
-        return System.nanoTime() - crowdedAt > CROWD_MEMORY_NANOS;
     }
 
     private static void markCrowded() {
@@ -456,16 +394,9 @@ public final class ContextCore implements ProcessWorker.Listener {
 
     private CallFuture<Object> submitRequest(byte type, FunctionId id, FrameBuffer request, Codec codec,
             ClassLoader loader, CallOptions options, boolean inlineDelivery, Lease lease, boolean callerReads) {
-        return submitRequest(type, id, request, codec, loader, options, inlineDelivery, lease, callerReads, false);
-    }
-
-    private CallFuture<Object> submitRequest(byte type, FunctionId id, FrameBuffer request, Codec codec,
-            ClassLoader loader, CallOptions options, boolean inlineDelivery, Lease lease, boolean callerReads,
-            boolean polled) {
         Limiter limiter = options.limiter() != null ? options.limiter() : Defaults.limiter();
         Call call = new Call(CALL_IDS.incrementAndGet(), type, id, request, codec, options.killOnCancel(), limiter,
                 loader, inlineDelivery, lease, callerReads);
-        call.polled = polled; // before it can be sent
         call.future.whenComplete((r, e) -> { // before anyone else has the future
             if (!call.delivering) {
                 abandon(call);
@@ -676,7 +607,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             call.pid = w.pid();
             call.sentNanos = System.nanoTime();
             if (call.callerReads && w.callerReads() && call.type == Protocol.CALL) {
-                w.sendForCaller(call.type, call.id, call.request, alone(), call.polled);
+                w.sendForCaller(call.type, call.id, call.request, alone());
             } else {
                 w.send(call.type, call.id, call.request);
             }
@@ -783,7 +714,6 @@ public final class ContextCore implements ProcessWorker.Listener {
                 call = null;
             } else {
                 call.answered = true;
-                uncount(call);
                 busy.remove(w);
                 call.worker = null;
                 running--;

@@ -77,14 +77,25 @@ public final class ProcessWorker {
 
     /** The configured spin (WorkerConfig.spinWait): when positive, every read spins that long. */
     private long spinNanos;
-    /** Recent time from a caller's request to its reply (moving average), for the adaptive spin. */
+    // Adaptive spinning (WorkerConfig.adaptiveSpin). Both sides spin or neither: the caller for its reply, the
+    // worker (asked by FLAG_SPIN) for its next request. Spinning pays while the spinning callers' replies come
+    // within the spin; it measured worse than blocking while they did not (40 µs a call against 15 on this 2-vCPU
+    // machine, some seconds at a time). So only spinning calls' waits are averaged, and while the average is too
+    // long nobody spins but a probe: a few spinning calls in a row now and then, of which the last decides (the first
+    // finds the worker asleep).
+    /** Recent waits of spinning callers for their replies (moving average): spinning pays while it is short. */
     private volatile long recentWaitNanos = Long.MAX_VALUE;
     /** How long a caller spins, and how short recent replies must have been for it to. */
     public static final long ADAPTIVE_SPIN_NANOS = 30_000;
     /** Whether this worker spins adaptively (WorkerConfig.adaptiveSpin). */
     private boolean adaptiveSpin;
-    /** When the last request whose caller may read its reply was sent (0: the reader thread learns nothing). */
-    private volatile long lastSentNanos;
+    /** Whether the caller of the call last sent spins for its reply: decided at the send (see sendForCaller). */
+    private volatile boolean callerSpins;
+    /** Calls left until the next probe while spinning does not pay, and spinning calls left in the current one. */
+    private int untilProbe = 1;
+    private int probeLeft;
+    private static final int PROBE_EVERY = 64;
+    private static final int PROBE_LENGTH = 3;
 
     /** Our write end of the worker's stdout pipe, or null: then the reader thread reads all the time. */
     private final java.io.OutputStream keeper;
@@ -218,22 +229,38 @@ public final class ProcessWorker {
 
     /** Sends a request frame: CALL, SLOT_CALL or SLOT_RELEASE. */
     public void send(byte type, long callId, FrameBuffer request) throws IOException {
+        callerSpins = false;
         writer.write(type, 0, callId, request);
     }
 
     /**
      * Sends a CALL whose caller reads the reply itself. If the caller is {@code alone} (the processors are not all
-     * needed by other callers and their workers) and this worker's recent replies came quickly, both sides spin: the
-     * worker polls for its next request after replying, and the caller for this reply (see {@link #readReply}).
+     * needed by other callers and their workers) and this worker's recent replies came quickly (or in a probe,
+     * now and then, to see whether they would), both sides spin: the worker polls for its next request
+     * after replying, and the caller for this reply (see {@link #readReply}).
      */
-    public void sendForCaller(byte type, long callId, FrameBuffer request, boolean alone, boolean polled)
-            throws IOException {
-        // A polling caller leaves the reply to a reader thread that is reading already: then nobody waits for the
-        // worker's next request soon enough for its spinning to pay.
-        boolean spin = alone && spinNanos == 0 && adaptiveSpin && recentWaitNanos < ADAPTIVE_SPIN_NANOS
-                && !(polled && threadSticky);
-        lastSentNanos = System.nanoTime();
+    public void sendForCaller(byte type, long callId, FrameBuffer request, boolean alone) throws IOException {
+        boolean spin = alone && spinNanos == 0 && adaptiveSpin && spinsNext();
+        callerSpins = spin;
         writer.write(type, spin ? Protocol.FLAG_SPIN : 0, callId, request);
+    }
+
+    /** Whether the next call spins: recent spinning calls got their replies within the spin, or it is a probe. */
+    private boolean spinsNext() {
+        if (recentWaitNanos < ADAPTIVE_SPIN_NANOS) {
+            probeLeft = 0;
+            return true;
+        }
+        if (probeLeft > 0) {
+            probeLeft--;
+            return true;
+        }
+        if (--untilProbe > 0) {
+            return false;
+        }
+        untilProbe = PROBE_EVERY;
+        probeLeft = PROBE_LENGTH - 1;
+        return true;
     }
 
     /**
@@ -257,11 +284,6 @@ public final class ProcessWorker {
     /** Completes once the process has exited, been reaped and its output drained. */
     public CompletableFuture<WorkerExit> exit() {
         return exit;
-    }
-
-    /** Whether a polling caller should poll: adaptive spinning is on here and recent replies came quickly. */
-    public boolean repliesQuickly() {
-        return spinNanos == 0 && adaptiveSpin && recentWaitNanos < ADAPTIVE_SPIN_NANOS;
     }
 
     /** Whether a caller may read its reply itself with {@link #readReply}. */
@@ -291,7 +313,7 @@ public final class ProcessWorker {
                     restoreInterrupt(interrupted);
                     return null;
                 }
-                if (!threadReading && !callerReading) {
+                if (!threadReading && !callerReading && !threadTurn) { // (a turn given is a read about to start)
                     break;
                 }
                 if (threadSticky && !turnRequested) {
@@ -309,13 +331,13 @@ public final class ProcessWorker {
         restoreInterrupt(interrupted);
         Frame f = null;
         ProtocolException protocolError = null;
-        boolean counted = spinNanos == 0 && adaptiveSpin;
+        // Adaptive spin: while the worker polls for this request and processors are left for the workers, the
+        // caller polls for its reply before blocking, which saves the wake-up of a blocked thread.
+        boolean spun = alone && callerSpins;
         long t0 = System.nanoTime();
         try {
-            if (counted) {
-                // Adaptive spin: a caller whose replies came quickly, while processors are left for the workers,
-                // polls for its reply before blocking, which saves the wake-up of a blocked thread.
-                reader.spinBeforeBlocking(alone && recentWaitNanos < ADAPTIVE_SPIN_NANOS ? ADAPTIVE_SPIN_NANOS : 0);
+            if (spun) {
+                reader.spinBeforeBlocking(ADAPTIVE_SPIN_NANOS);
             }
             do {
                 f = next(false);
@@ -327,10 +349,12 @@ public final class ProcessWorker {
         } catch (RuntimeException | Error e) {
             protocolError = new ProtocolException("reader failed: " + e);
         } finally {
-            if (counted) {
+            if (spun) {
                 reader.spinBeforeBlocking(0);
-                noteWait(System.nanoTime() - t0);
             }
+        }
+        if (f != null && spun) {
+            noteWait(System.nanoTime() - t0);
         }
         synchronized (turn) {
             callerReading = false;
@@ -342,69 +366,15 @@ public final class ProcessWorker {
         return f;
     }
 
-    /** What {@link #pollReply} returns when the reader thread reads the reply instead. */
-    public static final Frame HANDED_OVER = new Frame(Protocol.RESULT, 0, 0, new byte[0], 0);
-
-    /**
-     * For a caller that must not block (a coroutine): polls for the reply of the call just sent for up to
-     * {@code spinNanos}, reading it on the calling thread if it comes; otherwise (or with {@code spinNanos} 0, or
-     * when the reader thread is reading) the reader thread reads it, and this returns {@link #HANDED_OVER}. Returns
-     * {@link #ANSWERED} if the reply was already read, and null at the end of the stream (the exit is reported).
-     */
-    public Frame pollReply(java.util.function.BooleanSupplier answered, long spinNanos) {
-        synchronized (turn) {
-            if (answered.getAsBoolean()) {
-                return ANSWERED;
-            }
-            if (streamEnded) {
-                return null;
-            }
-            if (spinNanos <= 0 || threadReading || callerReading) {
-                if (!threadSticky || turnRequested) {
-                    threadTurn = true;
-                    turn.notifyAll();
-                }
-                return HANDED_OVER;
-            }
-            callerReading = true;
-        }
-        Frame f = null;
-        ProtocolException protocolError = null;
-        long t0 = System.nanoTime();
-        try {
-            do {
-                f = next(false, t0 + spinNanos);
-            } while (f == TURN_FRAME);
-        } catch (ProtocolException e) {
-            protocolError = e;
-        } catch (IOException e) {
-            // the pipe broke: the process is going away; its exit status says why
-        } catch (RuntimeException | Error e) {
-            protocolError = new ProtocolException("reader failed: " + e);
-        }
-        boolean timedOut = f == POLL_TIMEOUT;
-        if (!timedOut && f != null) {
-            noteWait(System.nanoTime() - t0);
-        }
-        synchronized (turn) {
-            callerReading = false;
-            if (timedOut) {
-                threadTurn = true; // the reader thread takes over (and keeps reading)
-                turn.notifyAll();
-            } else {
-                endTurn(f == null);
-            }
-        }
-        if (f == null) {
-            finish(protocolError);
-            return null;
-        }
-        return timedOut ? HANDED_OVER : f;
-    }
-
-    /** Adds one request-to-reply time to the moving average the adaptive spin looks at. */
+    /** Adds a spinning caller's wait for its reply to the moving average the adaptive spin looks at. */
     private void noteWait(long nanos) {
         long recent = recentWaitNanos;
+        if (recent >= ADAPTIVE_SPIN_NANOS) { // a probe: its last call decides
+            if (probeLeft == 0 && nanos < ADAPTIVE_SPIN_NANOS) {
+                recentWaitNanos = nanos; // spinning pays (again)
+            }
+            return;
+        }
         recentWaitNanos = recent == Long.MAX_VALUE ? nanos : recent - (recent >> 3) + (nanos >> 3);
     }
 
@@ -462,26 +432,7 @@ public final class ProcessWorker {
     private static final Frame TURN_FRAME = new Frame(Protocol.TURN, 0, 0, new byte[0], 0);
 
     private Frame next(boolean ready) throws IOException {
-        return next(ready, 0);
-    }
-
-    /** What {@link #next(boolean, long)} returns when nothing came before its deadline. */
-    private static final Frame POLL_TIMEOUT = new Frame(Protocol.RESULT, 0, 0, new byte[0], 0);
-
-    /**
-     * Like {@link #next(boolean)}; with a deadline ({@code System.nanoTime()}, 0 for none) it polls for each frame
-     * instead of blocking and returns {@link #POLL_TIMEOUT} once the deadline has passed with nothing to read.
-     */
-    private Frame next(boolean ready, long pollUntil) throws IOException {
         for (;;) {
-            if (pollUntil != 0) {
-                while (stdout.available() == 0) {
-                    if (System.nanoTime() - pollUntil > 0) {
-                        return POLL_TIMEOUT;
-                    }
-                    Thread.onSpinWait();
-                }
-            }
             Frame f = reader.read();
             if (f == null) {
                 return null;
@@ -560,11 +511,6 @@ public final class ProcessWorker {
                                 turn.notifyAll(); // the caller that asked reads now
                             }
                             break;
-                        }
-                        long sent = lastSentNanos;
-                        if (sent != 0) { // a polled call handed over: its caller learns how long replies take
-                            lastSentNanos = 0;
-                            noteWait(System.nanoTime() - sent);
                         }
                         listener.onReply(this, f);
                     }

@@ -59,9 +59,10 @@ internal suspend fun callInWorker(
     val target = context ?: coroutineContext[WorkerContextElement]?.context ?: Offload.defaultContext()
     val options = CallOptions.builder().killOnCancel(killOnCancel).limiter(limiter).codec(codec).build()
     // callerWaits: the caller is suspended until the result, so a large ByteArray goes from its own array.
-    // Polling for a quick reply before suspending (ContextCore.pollReply) is not used: it won in a one-coroutine probe
-    // but lost to spinning off in the harness (26.6 against 23.1 µs on 2026-11-22), so it stays off by the rule that
-    // spinning is on by default only where it never loses.
+    // A coroutine does not poll for its reply before suspending (adaptive spinning is for blocking callers). Polling
+    // was built and measured twice (a ContextCore.pollReply, removed again): a coroutine that misses its reply once
+    // resumes two wake-ups later, after its worker has stopped spinning, so it rarely gets back into the spinning
+    // rhythm. The harness showed 14.5 µs against 13.1 with spinning off on 2026-11-22.
     val future = Secrets.core(target).submit(id, fn.javaClass.classLoader, args, options, true, callerWaits)
     if (taskTimeout != null) {
         // The clock starts once a worker has the call; timing out completes the future, which kills that worker.
