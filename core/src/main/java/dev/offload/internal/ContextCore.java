@@ -68,6 +68,11 @@ public final class ContextCore implements ProcessWorker.Listener {
     private int running;
     /** A prune of idle workers is scheduled (guarded by the lock). */
     private boolean pruneScheduled;
+    /**
+     * Exits being reported (out of {@code live}, their event and log record not yet written); close() waits for them,
+     * so that a recording stopped after close() has every worker's exit.
+     */
+    private int exitsReporting;
     /** Worker starts under way (not yet in {@code live}); close() waits for them. */
     private int starting;
     private boolean closing;
@@ -814,9 +819,17 @@ public final class ContextCore implements ProcessWorker.Listener {
             if (closing && !exit.clean() && !forced && (call == null || !call.future.isDone())) {
                 closeFailures.add(exit);
             }
+            exitsReporting++;
             lock.notifyAll();
         }
-        telemetry.exited(w, exit, call != null ? " while running " + call.fn : wasIdle ? " while idle" : "");
+        try {
+            telemetry.exited(w, exit, call != null ? " while running " + call.fn : wasIdle ? " while idle" : "");
+        } finally {
+            synchronized (lock) {
+                exitsReporting--;
+                lock.notifyAll();
+            }
+        }
         if (call != null) {
             if (retry) {
                 dispatch(call);
@@ -1044,19 +1057,24 @@ public final class ContextCore implements ProcessWorker.Listener {
         throw report;
     }
 
-    /** Waits until no worker is alive or starting, or the deadline passes; true if quiet. */
+    /** Caller holds {@code lock}: no worker alive or starting, and every exit reported. */
+    private boolean quiet() {
+        return live.isEmpty() && starting == 0 && exitsReporting == 0;
+    }
+
+    /** Waits until {@link #quiet()}, or the deadline passes; true if quiet. */
     private boolean awaitQuiet(long deadline) {
         synchronized (lock) {
             long left;
-            while ((!live.isEmpty() || starting > 0) && (left = deadline - System.nanoTime()) > 0) {
+            while (!quiet() && (left = deadline - System.nanoTime()) > 0) {
                 try {
                     TimeUnit.NANOSECONDS.timedWait(lock, left);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    return live.isEmpty() && starting == 0;
+                    return quiet();
                 }
             }
-            return live.isEmpty() && starting == 0;
+            return quiet();
         }
     }
 
