@@ -151,6 +151,7 @@ public final class Benchmarks {
             Set<Long> spinPids = minus(minus(Memory.workerPids(), before), javaPids);
             KotlinBench.latency(kotlin, s.echoWarmup(), null);
             perSecond(() -> KotlinBench.throughput(kotlin, 2, s.throughputNanos()));
+            perSecond(() -> KotlinBench.throughputOnDefault(kotlin, 2, s.throughputNanos()));
             Set<Long> kotlinPids = minus(minus(minus(Memory.workerPids(), before), javaPids), spinPids);
             // The same history as the default Kotlin context (two workers, their reader threads have read), after
             // the pids: its workers are not measured for memory.
@@ -183,11 +184,14 @@ public final class Benchmarks {
             double[] javaRate = new double[s.throughputReps()];
             double[] kotlinRate = new double[s.throughputReps()];
             double[] spinRate = new double[s.throughputReps()];
+            double[] kotlinDefaultRate = new double[s.throughputReps()];
             for (int r = 0; r < s.throughputReps(); r++) {
                 rawRate[r] = perSecond(() -> rawCalls(echo1, echo2, s.throughputNanos()));
                 javaRate[r] = perSecond(() -> javaCalls(java, s.throughputNanos()));
                 kotlinRate[r] = perSecond(() -> KotlinBench.throughput(kotlin, 2, s.throughputNanos()));
                 spinRate[r] = perSecond(() -> javaCalls(spin, s.throughputNanos()));
+                kotlinDefaultRate[r] = perSecond(() -> KotlinBench.throughputOnDefault(kotlin, 2,
+                        s.throughputNanos()));
             }
             put(Figure.repeated("echo.2", "raw pipe echo, 2 workers concurrently", "calls/s", rawRate, true));
             put(Figure.repeated("java.2", "Offload Java runSync, 2 workers concurrently", "calls/s", javaRate, true));
@@ -195,6 +199,8 @@ public final class Benchmarks {
                     true));
             put(Figure.repeated("spin.2", "Offload Java runSync, spinning off, 2 workers concurrently", "calls/s",
                     spinRate, true));
+            put(Figure.repeated("kotlin.default.2", "Offload Kotlin runSync, 2 coroutines on Dispatchers.Default",
+                    "calls/s", kotlinDefaultRate, true));
 
             progress("idle worker memory");
             Thread.sleep(s.smoke() ? 100 : 1000);

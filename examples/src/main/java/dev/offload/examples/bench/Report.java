@@ -114,6 +114,8 @@ final class Report {
                 Target.Kind.INFO, 0));
         t.add(new Target("context: Kotlin warm call, spinning off / raw echo (1 worker)", "kotlin.off.1", "echo.1",
                 Target.Kind.INFO, 0));
+        t.add(new Target("context: Kotlin calls/s on Dispatchers.Default / raw echo (2 workers)", "kotlin.default.2",
+                "echo.2", Target.Kind.INFO, 0));
         t.add(new Target("context: 4 tasks on 1 worker / on 1 bare JVM", "cpu.offload.1", "cpu.bare.1",
                 Target.Kind.INFO, 0));
         t.add(new Target("context: worker start (prestart) / bare JVM start", "prestart", "start.bare",
@@ -169,6 +171,8 @@ final class Report {
             + "  `runSync(::kInc, x, context = ctx)` inside `runBlocking` (Kotlin, JSON), on a context whose workers are\n"
             + "  already started and warm; 2 workers: two caller threads / two coroutines. Default settings, so\n"
             + "  spinning is adaptive; the \"spinning off\" rows use `spinWait(Duration.ZERO)` for comparison.\n"
+            + "  The Kotlin target row runs both coroutines on the one `runBlocking` thread; a context row runs them on\n"
+            + "  `Dispatchers.Default` instead, as a server would.\n"
             + "- **Bandwidth**: one 64 MiB payload to the child and back (`BareChild echo`, `BenchFns.echo(byte[])`,\n"
             + "  `kEcho(ByteArray)` with `PayloadFormat.Binary`); MiB/s counts both directions.\n"
             + "- **Bare JVM start**: `ProcessBuilder.start()` of `BareChild` until its first frame is read.\n"

@@ -9,7 +9,9 @@ import dev.offload.coroutines.runSync
 import dev.offload.coroutines.withWorkerContext
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.cancelAndJoin
+import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
@@ -40,8 +42,17 @@ fun latency(ctx: WorkerContext, calls: Int, nanos: Histogram?): Unit = runBlocki
     }
 }
 
-/** [callers] coroutines calling in a loop until [nanos] have passed; returns how many calls completed. */
-fun throughput(ctx: WorkerContext, callers: Int, nanos: Long): Long = runBlocking {
+/**
+ * [callers] coroutines calling in a loop until [nanos] have passed, all on the one `runBlocking` thread; returns how
+ * many calls completed.
+ */
+fun throughput(ctx: WorkerContext, callers: Int, nanos: Long): Long = runBlocking { calls(ctx, callers, nanos) }
+
+/** Like [throughput], with the coroutines on `Dispatchers.Default` (as in a server) instead. */
+fun throughputOnDefault(ctx: WorkerContext, callers: Int, nanos: Long): Long =
+    runBlocking(Dispatchers.Default) { calls(ctx, callers, nanos) }
+
+private suspend fun calls(ctx: WorkerContext, callers: Int, nanos: Long): Long = coroutineScope {
     val deadline = System.nanoTime() + nanos
     List(callers) {
         async {
