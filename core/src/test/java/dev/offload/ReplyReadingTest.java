@@ -77,25 +77,7 @@ class ReplyReadingTest {
                 }
             }
             assertEquals(pid, ctx.runSync(Fns::pid), "one worker served every call");
-            java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
-            try { // two callers at once: nobody spins
-                List<java.util.concurrent.Future<Long>> sums = two.invokeAll(List.of(() -> squares(ctx),
-                        () -> squares(ctx)));
-                for (java.util.concurrent.Future<Long> f : sums) {
-                    assertEquals(332_833_500L, f.get());
-                }
-            } finally {
-                two.shutdownNow();
-            }
         }
-    }
-
-    private static long squares(WorkerContext ctx) {
-        long sum = 0;
-        for (int i = 0; i < 1000; i++) {
-            sum += ctx.runSync(Fns::square, i);
-        }
-        return sum;
     }
 
     @Test
