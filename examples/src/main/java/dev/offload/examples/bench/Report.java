@@ -186,6 +186,7 @@ final class Report {
             + "  `Future.cancel(true)` (Java) or `cancelAndJoin()` (Kotlin); timed until that returns. Then the next call,\n"
             + "  which starts a new worker.\n"
             + "- **Memory**: `Rss:` and `Pss:` of `/proc/<pid>/smaps_rollup` of each idle worker (the workers are this\n"
-            + "  JVM's descendants running `WorkerMain`), one second after their last call.\n"
+            + "  JVM's descendants running `WorkerMain`): six seconds after their last call (the JVM frees its compilers'\n"
+            + "  arenas every 5 s), one second after the prestart for a fresh worker.\n"
             + "- **Map**: `ctx.mapAll(BenchFns::inc, 100,000 items, concurrency 2)`, items per second, after a warm-up.\n";
 }
