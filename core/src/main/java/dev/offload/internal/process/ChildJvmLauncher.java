@@ -33,7 +33,7 @@ public final class ChildJvmLauncher implements Launcher {
      *
      * <p>It costs start-up on JDK 17: there the serial collector cannot map the heap objects of the JDK's CDS archive
      * ("full module graph: disabled" in {@code -Xlog:cds}; JDK 25 maps them). A harness run with G1 as the default
-     * (2026-11-22 11:56, against the Serial run of 11:28 in BENCHMARKS.md) gave a Java cold start of 59 against 85 ms
+     * (2026-11-22 11:56, against a Serial run at 11:28) gave a Java cold start of 59 against 85 ms
      * (1.21 against 1.49 times a bare JVM's start), but an idle worker after the warm-call runs kept 59.9 MiB
      * resident against 43.1: G1 grows the heap under a stream of tiny calls. Memory per warm worker matters more for
      * a pool, so Serial stays.

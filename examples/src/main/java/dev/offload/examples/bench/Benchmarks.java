@@ -205,7 +205,8 @@ public final class Benchmarks {
             progress("idle worker memory");
             // Idle means settled: HotSpot frees its compilers' arena chunks every 5 s, and the worker's native-heap
             // trim returns them to the system within a second. A probe on 2026-11-22 (a worker after 40,000 calls):
-            // 47.3 MiB resident 1-4 s after the last call, 42.7 from 6 s to 12 s.
+            // 47.3 MiB resident 1-4 s after the last call, 42.7 from 6 s to 12 s. (The harness's own workers read
+            // about the same at 1 s and at 6 s: 42.7-43.1 and 42.8 MiB.)
             Thread.sleep(s.smoke() ? 100 : 6000);
             memory("used.java", "Java worker, idle after warm calls", javaPids);
             memory("used.kotlin", "Kotlin (JSON) worker, idle after warm calls", kotlinPids);
