@@ -156,14 +156,13 @@ public final class ContextCore implements ProcessWorker.Listener {
         ClassLoader loader = fn.getClass().getClassLoader();
         Codec codec = codecOf(options);
         FrameBuffer request = encodeCall(id, codec, args, callerReads);
+        ClassLoader l = loader == null ? ClassLoader.getSystemClassLoader() : loader;
         if (!callerReads) {
-            return submitRequest(Protocol.CALL, id, request, codec,
-                    loader == null ? ClassLoader.getSystemClassLoader() : loader, options, inlineDelivery, null, false);
+            return submitRequest(Protocol.CALL, id, request, codec, l, options, inlineDelivery, null, false);
         }
         countCaller(); // until awaitReply returns
         try {
-            return submitRequest(Protocol.CALL, id, request, codec,
-                    loader == null ? ClassLoader.getSystemClassLoader() : loader, options, inlineDelivery, null, true);
+            return submitRequest(Protocol.CALL, id, request, codec, l, options, inlineDelivery, null, true);
         } catch (RuntimeException | Error e) {
             SYNC_CALLERS.decrementAndGet();
             throw e;

@@ -28,8 +28,6 @@ final class WorkerLoop {
     static final int EXIT_FATAL = 3;
 
     private static volatile long currentCall;
-    /** How long the worker polls for the next request when the parent asks (see {@link Protocol#FLAG_SPIN}). */
-    private static final long ADAPTIVE_SPIN_NANOS = 30_000;
     /** The spin configured with WorkerConfig.spinWait, which applies to every read; 0 if none. */
     private final long configuredSpin = Long.getLong("offload.spinNanos", 0);
 
@@ -170,7 +168,7 @@ final class WorkerLoop {
         writer.write(type, retiring ? Protocol.FLAG_RETIRING : 0, f.callId, buffer);
         currentCall = 0;
         if (configuredSpin == 0) { // the parent's adaptive spin: poll for its next request only when it asks
-            reader.spinBeforeBlocking(f.hasFlag(Protocol.FLAG_SPIN) ? ADAPTIVE_SPIN_NANOS : 0);
+            reader.spinBeforeBlocking(f.hasFlag(Protocol.FLAG_SPIN) ? Protocol.ADAPTIVE_SPIN_NANOS : 0);
         }
         return retiring ? 0 : -1;
     }

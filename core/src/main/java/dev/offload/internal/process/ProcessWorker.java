@@ -86,7 +86,7 @@ public final class ProcessWorker {
     /** Recent waits of spinning callers for their replies (moving average): spinning pays while it is short. */
     private volatile long recentWaitNanos = Long.MAX_VALUE;
     /** How long a caller spins, and how short recent replies must have been for it to. */
-    public static final long ADAPTIVE_SPIN_NANOS = 30_000;
+    private static final long ADAPTIVE_SPIN_NANOS = Protocol.ADAPTIVE_SPIN_NANOS;
     /** Whether this worker spins adaptively (WorkerConfig.adaptiveSpin). */
     private boolean adaptiveSpin;
     /** Whether the caller of the call last sent spins for its reply: decided at the send (see sendForCaller). */
@@ -106,7 +106,7 @@ public final class ProcessWorker {
     private boolean threadTurn;
     private boolean threadReading = true; // the handshake (and READY) first
     /** The reader thread reads replies until a TURN frame (not: the handshake, or what an exited worker left). */
-    private volatile boolean threadSticky; // written under turn; read without it by sendForCaller
+    private boolean threadSticky;
     /** A caller wrote a TURN frame: the reader thread stops reading when it gets to it. */
     private boolean turnRequested;
     private boolean callerReading;
@@ -425,12 +425,13 @@ public final class ProcessWorker {
         }
     }
 
-    /**
-     * Reads frames up to the next reply (RESULT or ERROR; also READY if {@code ready}), handling the others; null at
-     * the end of the stream.
-     */
+    /** What {@link #next} returns for our TURN frame. */
     private static final Frame TURN_FRAME = new Frame(Protocol.TURN, 0, 0, new byte[0], 0);
 
+    /**
+     * Reads frames up to the next reply (RESULT or ERROR; also READY if {@code ready}), handling the others; null at
+     * the end of the stream, {@link #TURN_FRAME} at our TURN frame.
+     */
     private Frame next(boolean ready) throws IOException {
         for (;;) {
             Frame f = reader.read();

@@ -107,6 +107,8 @@ public final class Protocol {
      * spin: it sets this only while processors are left over for it).
      */
     public static final int FLAG_SPIN = 0x08;
+    /** How long each side polls under adaptive spinning: the worker after a FLAG_SPIN reply, the caller for it. */
+    public static final long ADAPTIVE_SPIN_NANOS = 30_000;
 
     /** Whether {@code type} is a frame type of this protocol version. */
     public static boolean isKnownType(int type) {
