@@ -14,8 +14,14 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -124,6 +130,35 @@ class WorkerContextTest {
             long c = ctx.runSync(Fns::pid);
             assertEquals(a, b);
             assertEquals(b, c);
+        }
+    }
+
+    @Test
+    void twoCallingThreadsEachKeepTheirOwnWorker() throws Exception {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            ctx.prestart(2);
+            CyclicBarrier start = new CyclicBarrier(2);
+            Callable<Integer> caller = () -> {
+                start.await(10, TimeUnit.SECONDS);
+                long last = ctx.runSync(Fns::pid);
+                int changes = 0;
+                for (int i = 0; i < 300; i++) {
+                    long pid = ctx.runSync(Fns::pid);
+                    changes += pid == last ? 0 : 1;
+                    last = pid;
+                }
+                return changes;
+            };
+            ExecutorService two = Executors.newFixedThreadPool(2);
+            try {
+                Future<Integer> a = two.submit(caller);
+                Future<Integer> b = two.submit(caller);
+                // Once the two threads have met on one worker, each keeps its own: no churn between the pairs.
+                assertTrue(a.get(60, TimeUnit.SECONDS) <= 2, "worker changes of thread a: " + a.get());
+                assertTrue(b.get(60, TimeUnit.SECONDS) <= 2, "worker changes of thread b: " + b.get());
+            } finally {
+                two.shutdownNow();
+            }
         }
     }
 
