@@ -16,8 +16,8 @@ import java.util.stream.Stream;
 /**
  * An isolated cache of worker JVMs that runs functions for you: one call per worker at a time, idle workers
  * reused last-in first-out (a thread gets back the worker it used last while that one is idle) and shut down after
- * the idle timeout. Open one with {@link #open(WorkerConfig)} and
- * close it when done; {@link Offload} runs calls on a process-wide default context.
+ * the idle timeout. Open one with {@link #open(WorkerConfig)} and close it when done; {@link Offload} runs calls on
+ * a process-wide default context.
  *
  * <pre>{@code
  * try (WorkerContext ctx = WorkerContext.open(WorkerConfig.builder().idleTimeout(Duration.ofSeconds(30)).build())) {
