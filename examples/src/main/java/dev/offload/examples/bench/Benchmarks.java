@@ -157,6 +157,7 @@ public final class Benchmarks {
             // the pids: its workers are not measured for memory.
             KotlinBench.latency(kotlinOff, s.echoWarmup(), null);
             perSecond(() -> KotlinBench.throughput(kotlinOff, 2, s.throughputNanos()));
+            perSecond(() -> KotlinBench.throughputOnDefault(kotlinOff, 2, s.throughputNanos()));
             perSecond(() -> rawCalls(echo1, echo2, s.throughputNanos()));
 
             Histogram raw = new Histogram(3);

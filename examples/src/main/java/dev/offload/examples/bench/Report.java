@@ -171,6 +171,8 @@ final class Report {
             + "  `runSync(::kInc, x, context = ctx)` inside `runBlocking` (Kotlin, JSON), on a context whose workers are\n"
             + "  already started and warm; 2 workers: two caller threads / two coroutines. Default settings, so\n"
             + "  spinning is adaptive; the \"spinning off\" rows use `spinWait(Duration.ZERO)` for comparison.\n"
+            + "  Coroutine calls never spin, so the Kotlin \"spinning off\" row runs the same code as the Kotlin row, on\n"
+            + "  a second context with the same history: the difference between the two is this machine's noise.\n"
             + "  The Kotlin target row runs both coroutines on the one `runBlocking` thread; a context row runs them on\n"
             + "  `Dispatchers.Default` instead, as a server would.\n"
             + "- **Bandwidth**: one 64 MiB payload to the child and back (`BareChild echo`, `BenchFns.echo(byte[])`,\n"
