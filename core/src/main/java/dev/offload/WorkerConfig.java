@@ -267,12 +267,15 @@ public final class WorkerConfig {
     /**
      * Whether spinning is adaptive (the default, unless {@link Builder#spinWait} was set): a blocking call's caller
      * and its worker poll briefly for each other's next frame (30 µs at most) only while that caller is the only
-     * thread making blocking calls (up to half the processors with more than two; and not within 10 ms of a moment
-     * when more made them at once), and only while that worker's recent replies to spinning calls came back within
+     * call waiting in this JVM (up to half the processors with more than two; and not within 10 ms of a moment
+     * when more waited at once), and only while that worker's recent replies to spinning calls came back within
      * that time; while they do not, a probe of three spinning calls now and then finds out whether they would again.
      * So a run of short calls from one thread skips two thread wake-ups per call, callers that keep every processor
-     * busy never spin, and a machine where spinning does not pay spins in few calls. BENCHMARKS.md measures both
-     * cases against spinning off.
+     * busy never spin, and a machine where spinning does not pay spins in few calls. An asynchronous call (a
+     * coroutine's, or {@code submit}) waiting alone may spin too: then the worker's reader thread and the worker poll
+     * between one call and the next, yielding their processors, in whichever of spinning and blocking has recently
+     * given that worker's calls the shorter cycles (the other is tried for a few calls in every 64). BENCHMARKS.md
+     * measures both kinds against spinning off.
      *
      * @return {@code true} if spinning is adaptive
      */

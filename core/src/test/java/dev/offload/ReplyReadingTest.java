@@ -81,6 +81,30 @@ class ReplyReadingTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void aLoneAsynchronousCallerGetsEveryReplyAsItsWorkerTurnsSpinningOnAndOff() throws Exception {
+        // Back-to-back asynchronous calls (as a coroutine makes) let the reader thread and the worker spin, yielding,
+        // while that gives shorter cycles; slow replies and now and then a blocking call (which takes the reading
+        // back with a TURN frame) interrupt it. Every reply reaches its own future.
+        Random random = new Random(12);
+        try (WorkerContext ctx = WorkerContext.open()) {
+            long pid = ctx.runSync(Fns::pid);
+            for (int i = 0; i < 3000; i++) {
+                int kind = random.nextInt(40);
+                if (kind == 0) {
+                    assertEquals(i * i, ctx.runSync(Fns::square, i));
+                } else if (kind < 4) {
+                    assertEquals(i * i, ctx.submit(Fns::squareAfter, i, 50 + random.nextInt(400))
+                            .get(30, TimeUnit.SECONDS));
+                } else {
+                    assertEquals(i * i, ctx.submit(Fns::square, i).get(30, TimeUnit.SECONDS));
+                }
+            }
+            assertEquals(pid, ctx.runSync(Fns::pid), "one worker served every call");
+        }
+    }
+
+    @Test
     void aFreshWorkersFirstCallMayBeOfEitherKind() throws Exception {
         for (int i = 0; i < 6; i++) {
             try (WorkerContext ctx = WorkerContext.open()) {

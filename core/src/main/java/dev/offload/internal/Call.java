@@ -55,9 +55,12 @@ final class Call {
     volatile ProcessWorker readBy;
     /** Its reply has been read (by whichever thread was reading the worker's output). */
     volatile boolean answered;
+    /** Counted among the asynchronous calls waiting in this JVM ({@link ContextCore}'s {@code ASYNC_CALLS}). */
+    private final AtomicBoolean countedWaiting;
 
     Call(long id, byte type, FunctionId fn, FrameBuffer request, Codec codec, boolean killOnCancel, Limiter limiter,
             ClassLoader loader, boolean inlineDelivery, ContextCore.Lease lease, boolean callerReads) {
+        this.countedWaiting = callerReads ? null : new AtomicBoolean(true);
         this.inlineDelivery = inlineDelivery;
         this.callerReads = callerReads;
         this.lease = lease;
@@ -92,5 +95,10 @@ final class Call {
     void fail(Throwable t) {
         delivering = true;
         future.completeExceptionally(t);
+    }
+
+    /** True once, for an asynchronous call that stops waiting: then it is no longer counted. */
+    boolean stopsWaiting() {
+        return countedWaiting != null && countedWaiting.get() && countedWaiting.compareAndSet(true, false);
     }
 }

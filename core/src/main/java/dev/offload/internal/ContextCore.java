@@ -176,21 +176,31 @@ public final class ContextCore implements ProcessWorker.Listener {
     private static final java.util.concurrent.atomic.AtomicInteger SYNC_CALLERS =
             new java.util.concurrent.atomic.AtomicInteger();
     /**
-     * Blocking callers that may spin at once: half the processors, the rest being for the workers they wait for.
-     * With two processors, one: while a second thread makes blocking calls, whose worker also needs a processor,
-     * nobody spins.
+     * Calls that may spin at once (blocking callers, or reader threads for asynchronous calls): half the processors,
+     * the rest being for the workers they wait for. With two processors, one: while a second call waits, whose
+     * worker also needs a processor, nobody spins.
      */
     private static final int MAX_SPINNING = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
 
     /**
-     * When more blocking callers than {@link #MAX_SPINNING} were last seen at once. Between two calls of a busy
+     * When more waiting calls than {@link #MAX_SPINNING} were last seen at once. Between two calls of a busy
      * thread the count drops for a moment; remembering the crowd for a while keeps its neighbour from spinning then.
      */
     private static volatile long crowdedAt = System.nanoTime() - TimeUnit.SECONDS.toNanos(1);
     private static final long CROWD_MEMORY_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
+    /**
+     * Asynchronous requests of this JVM waiting for their replies (from submit until the reply comes or the future
+     * completes otherwise): a coroutine's call is one. Each keeps a worker busy, so they count towards the crowd as
+     * blocking callers do.
+     */
+    private static final java.util.concurrent.atomic.AtomicInteger ASYNC_CALLS =
+            new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Whether the call being sent may spin: few enough calls wait in this JVM, and have for a while. */
     private static boolean alone() {
-        return SYNC_CALLERS.get() <= MAX_SPINNING && System.nanoTime() - crowdedAt > CROWD_MEMORY_NANOS;
+        return SYNC_CALLERS.get() + ASYNC_CALLS.get() <= MAX_SPINNING
+                && System.nanoTime() - crowdedAt > CROWD_MEMORY_NANOS;
     }
 
     /**
@@ -287,7 +297,19 @@ public final class ContextCore implements ProcessWorker.Listener {
     }
 
     private static void countCaller() {
-        if (SYNC_CALLERS.incrementAndGet() > MAX_SPINNING) {
+        if (SYNC_CALLERS.incrementAndGet() + ASYNC_CALLS.get() > MAX_SPINNING) {
+            markCrowded();
+        }
+    }
+
+    private static void stopsWaiting(Call call) {
+        if (call.stopsWaiting()) {
+            ASYNC_CALLS.decrementAndGet();
+        }
+    }
+
+    private static void countAsyncCall() {
+        if (ASYNC_CALLS.incrementAndGet() + SYNC_CALLERS.get() > MAX_SPINNING) {
             markCrowded();
         }
     }
@@ -404,7 +426,11 @@ public final class ContextCore implements ProcessWorker.Listener {
         Limiter limiter = options.limiter() != null ? options.limiter() : Defaults.limiter();
         Call call = new Call(CALL_IDS.incrementAndGet(), type, id, request, codec, options.killOnCancel(), limiter,
                 loader, inlineDelivery, lease, callerReads);
+        if (!callerReads) {
+            countAsyncCall(); // until its reply comes, or its future completes
+        }
         call.future.whenComplete((r, e) -> { // before anyone else has the future
+            stopsWaiting(call); // unless its reply did
             if (!call.delivering) {
                 abandon(call);
             }
@@ -415,6 +441,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         ProcessWorker now = null;
         synchronized (lock) {
             if (closing) {
+                stopsWaiting(call); // its future never completes
                 throw new IllegalStateException("worker context is closed; cannot run " + id);
             }
             // The usual case, in one go: a permit is free and so is a cached worker. (The limiter's lock is taken
@@ -616,7 +643,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             if (call.callerReads && w.callerReads() && call.type == Protocol.CALL) {
                 w.sendForCaller(call.type, call.id, call.request, alone());
             } else {
-                w.send(call.type, call.id, call.request);
+                w.send(call.type, call.id, call.request, alone());
             }
             if (!(call.callerReads && w.callerReads() && call.claimForCaller(w))) {
                 w.readReplyInBackground();
@@ -753,6 +780,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             w.closeInput();
         }
         Call done = call;
+        stopsWaiting(done); // before its future completes: that may resume a caller, whose next call counts again
         done.releasePermit();
         if (done.inlineDelivery) {
             deliver(done, f);

@@ -168,7 +168,8 @@ final class WorkerLoop {
         writer.write(type, retiring ? Protocol.FLAG_RETIRING : 0, f.callId, buffer);
         currentCall = 0;
         if (configuredSpin == 0) { // the parent's adaptive spin: poll for its next request only when it asks
-            reader.spinBeforeBlocking(f.hasFlag(Protocol.FLAG_SPIN) ? Protocol.ADAPTIVE_SPIN_NANOS : 0);
+            reader.spinBeforeBlocking(f.hasFlag(Protocol.FLAG_SPIN) ? Protocol.ADAPTIVE_SPIN_NANOS : 0,
+                    f.hasFlag(Protocol.FLAG_YIELD));
         }
         return retiring ? 0 : -1;
     }

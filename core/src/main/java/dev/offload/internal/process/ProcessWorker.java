@@ -82,15 +82,30 @@ public final class ProcessWorker {
     // within the spin; it measured worse than blocking while they did not (40 µs a call against 15 on this 2-vCPU
     // machine, some seconds at a time). So only spinning calls' waits are averaged, and while the average is too
     // long nobody spins but a probe: a few spinning calls in a row now and then, of which the last decides (the first
-    // finds the worker asleep).
+    // finds the worker asleep). Asynchronous calls, whose reader thread spins instead of the caller, compare the two
+    // modes instead: see SpinChooser.
     /** Recent waits of spinning callers for their replies (moving average): spinning pays while it is short. */
     private volatile long recentWaitNanos = Long.MAX_VALUE;
     /** How long a caller spins, and how short recent replies must have been for it to. */
     private static final long ADAPTIVE_SPIN_NANOS = Protocol.ADAPTIVE_SPIN_NANOS;
+    /**
+     * How long the reader thread spins for the next reply of a spinning asynchronous call: longer than a caller,
+     * because the wait includes waking the thread the last reply resumed, which sends the next request.
+     */
+    private static final long THREAD_SPIN_NANOS = 2 * ADAPTIVE_SPIN_NANOS;
     /** Whether this worker spins adaptively (WorkerConfig.adaptiveSpin). */
     private boolean adaptiveSpin;
     /** Whether the caller of the call last sent spins for its reply: decided at the send (see sendForCaller). */
     private volatile boolean callerSpins;
+    /**
+     * Whether the reader thread polls for the next reply once it has handed one over: the asynchronous call last sent
+     * spun (see {@link #send(byte, long, FrameBuffer, boolean)}). Its next call, if soon, is likely to spin too.
+     */
+    private volatile boolean threadSpins;
+    /** Whether the reader thread feeds {@link #asyncSpin} with its gaps: the last asynchronous call was alone. */
+    private volatile boolean threadMeasures;
+    /** Spinning or blocking for asynchronous calls, by what each gives: see {@link SpinChooser}. */
+    private final SpinChooser asyncSpin = new SpinChooser(THREAD_SPIN_NANOS);
     /** Calls left until the next probe while spinning does not pay, and spinning calls left in the current one. */
     private int untilProbe = 1;
     private int probeLeft;
@@ -227,10 +242,20 @@ public final class ProcessWorker {
         return startNanos;
     }
 
-    /** Sends a request frame: CALL, SLOT_CALL or SLOT_RELEASE. */
-    public void send(byte type, long callId, FrameBuffer request) throws IOException {
+    /**
+     * Sends a request frame (CALL, SLOT_CALL or SLOT_RELEASE) whose reply the reader thread reads. If its caller is
+     * {@code alone} (see {@link #sendForCaller}) and spinning has given this worker's asynchronous calls shorter
+     * cycles than blocking lately ({@link SpinChooser}), both sides spin: the worker polls for its next request after
+     * replying, and the reader thread, once it has handed this reply over, polls for the next one. Both yield their
+     * processors meanwhile to the thread the reply resumes, which must run before the next request comes.
+     */
+    public void send(byte type, long callId, FrameBuffer request, boolean alone) throws IOException {
+        boolean measured = alone && spinNanos == 0 && adaptiveSpin;
+        boolean spin = measured && asyncSpin.next();
         callerSpins = false;
-        writer.write(type, 0, callId, request);
+        threadSpins = spin;
+        threadMeasures = measured;
+        writer.write(type, spin ? Protocol.FLAG_SPIN | Protocol.FLAG_YIELD : 0, callId, request);
     }
 
     /**
@@ -242,6 +267,8 @@ public final class ProcessWorker {
     public void sendForCaller(byte type, long callId, FrameBuffer request, boolean alone) throws IOException {
         boolean spin = alone && spinNanos == 0 && adaptiveSpin && spinsNext();
         callerSpins = spin;
+        threadSpins = false;
+        threadMeasures = false;
         writer.write(type, spin ? Protocol.FLAG_SPIN : 0, callId, request);
     }
 
@@ -420,6 +447,7 @@ public final class ProcessWorker {
             }
             threadTurn = false;
             threadReading = true;
+            asyncSpin.pause(); // since its last read, others may have read: no gap to learn from
             threadSticky = !exited; // after the exit it only reads what is left, up to END
             return true;
         }
@@ -500,9 +528,18 @@ public final class ProcessWorker {
                         break;
                     }
                     for (;;) { // until the end or a TURN: a run of asynchronous calls needs no wake-up but the reply's
+                        boolean spin = threadSpins && spinNanos == 0;
+                        boolean measured = threadMeasures;
+                        if (spinNanos == 0) {
+                            reader.spinBeforeBlocking(spin ? THREAD_SPIN_NANOS : 0, true);
+                        }
+                        long t0 = measured ? System.nanoTime() : 0;
                         Frame f = next(false);
                         if (f == null) {
                             break reading;
+                        }
+                        if (measured && f != TURN_FRAME) {
+                            asyncSpin.note(spin, System.nanoTime() - t0); // from the last reply to this one
                         }
                         if (f == TURN_FRAME) {
                             synchronized (turn) {

@@ -17,6 +17,7 @@ public final class FrameReader {
     private byte[] junk = new byte[0];
 
     private long spinNanos;
+    private boolean yielding;
 
     public FrameReader(InputStream in, int maxFrameSize) {
         this.in = in;
@@ -28,7 +29,17 @@ public final class FrameReader {
      * that keeps its CPU answers sooner than one woken from a blocking read, at the cost of burning that CPU.
      */
     public FrameReader spinBeforeBlocking(long nanos) {
+        return spinBeforeBlocking(nanos, false);
+    }
+
+    /**
+     * {@link #spinBeforeBlocking(long)}, {@code yielding} the processor between polls if another thread of this
+     * machine is ready to run there: for a reader whose frame resumes a thread that may be waiting for that
+     * processor.
+     */
+    public FrameReader spinBeforeBlocking(long nanos, boolean yielding) {
         this.spinNanos = nanos;
+        this.yielding = yielding;
         return this;
     }
 
@@ -86,7 +97,11 @@ public final class FrameReader {
         if (spinNanos > 0 && in.available() == 0) {
             long end = System.nanoTime() + spinNanos;
             while (in.available() == 0 && System.nanoTime() - end < 0) {
-                Thread.onSpinWait();
+                if (yielding) {
+                    Thread.yield();
+                } else {
+                    Thread.onSpinWait();
+                }
             }
         }
         int n = in.readNBytes(header, 0, Protocol.HEADER_SIZE);

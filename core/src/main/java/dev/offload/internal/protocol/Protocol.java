@@ -107,6 +107,12 @@ public final class Protocol {
      * spin: it sets this only while processors are left over for it).
      */
     public static final int FLAG_SPIN = 0x08;
+    /**
+     * With {@link #FLAG_SPIN}: the worker yields its processor between polls when another thread is ready to run
+     * there. The parent asks for it when a thread of its own must wake up between the worker's reply and its next
+     * request (a coroutine's, resumed by the reader thread), which may be waiting for the processor the worker holds.
+     */
+    public static final int FLAG_YIELD = 0x10;
     /** How long each side polls under adaptive spinning: the worker after a FLAG_SPIN reply, the caller for it. */
     public static final long ADAPTIVE_SPIN_NANOS = 30_000;
 

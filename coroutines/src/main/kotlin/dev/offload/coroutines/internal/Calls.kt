@@ -59,10 +59,11 @@ internal suspend fun callInWorker(
     val target = context ?: coroutineContext[WorkerContextElement]?.context ?: Offload.defaultContext()
     val options = CallOptions.builder().killOnCancel(killOnCancel).limiter(limiter).codec(codec).build()
     // callerWaits: the caller is suspended until the result, so a large ByteArray goes from its own array.
-    // A coroutine does not poll for its reply before suspending (adaptive spinning is for blocking callers). Polling
-    // was built and measured twice (a ContextCore.pollReply, removed again): a coroutine that misses its reply once
-    // resumes two wake-ups later, after its worker has stopped spinning, so it rarely gets back into the spinning
-    // rhythm. The harness showed 14.5 µs against 13.1 with spinning off on 2026-11-22.
+    // A coroutine does not poll for its reply before suspending. Polling was built and measured twice (a
+    // ContextCore.pollReply, removed again): a coroutine that misses its reply once resumes two wake-ups later, after
+    // its worker has stopped spinning, so it rarely gets back into the spinning rhythm. The harness showed 14.5 µs
+    // against 13.1 with spinning off on 2026-11-22. Instead, while one call at a time waits, the worker's reader
+    // thread and the worker itself may spin between calls, yielding to this coroutine's thread (SpinChooser).
     val future = Secrets.core(target).submit(id, fn.javaClass.classLoader, args, options, true, callerWaits)
     if (taskTimeout != null) {
         // The clock starts once a worker has the call; timing out completes the future, which kills that worker.
