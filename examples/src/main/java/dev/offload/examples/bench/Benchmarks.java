@@ -203,6 +203,22 @@ public final class Benchmarks {
             put(Figure.repeated("kotlin.default.2", "Offload Kotlin runSync, 2 coroutines on Dispatchers.Default",
                     "calls/s", kotlinDefaultRate, true));
 
+            // Sustained: many more blocks of one coroutine's calls, alternating between the two Kotlin contexts. On this
+            // VM the scheduler takes tens of thousands of calls to settle where it puts the three threads of a call
+            // (caller, reader thread, worker), and a long run can differ from the short blocks above.
+            Histogram kts = new Histogram(3);
+            Histogram kos = new Histogram(3);
+            for (int b = 0; b < 4 * s.echoBlocks(); b++) {
+                boolean defaultFirst = b % 2 == 0;
+                KotlinBench.latency(defaultFirst ? kotlin : kotlinOff, s.echoBlockCalls(), defaultFirst ? kts : kos);
+                KotlinBench.latency(defaultFirst ? kotlinOff : kotlin, s.echoBlockCalls(), defaultFirst ? kos : kts);
+            }
+            String sustained = (4 * s.echoBlocks()) + " blocks of " + s.echoBlockCalls() + " calls after the rest";
+            put(Figure.latency("kotlin.sustained.1", "Offload Kotlin runSync(::inc) (JSON), 1 worker, " + sustained,
+                    kts, "µs"));
+            put(Figure.latency("kotlin.sustained.off.1", "Offload Kotlin runSync(::inc) (JSON), spinning off, 1 worker, "
+                    + sustained, kos, "µs"));
+
             progress("idle worker memory");
             // Idle means settled: HotSpot frees its compilers' arena chunks every 5 s, and the worker's native-heap
             // trim returns them to the system within a second. A probe on 2026-11-22 (a worker after 40,000 calls):

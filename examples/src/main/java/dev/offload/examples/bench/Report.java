@@ -114,6 +114,8 @@ final class Report {
                 Target.Kind.INFO, 0));
         t.add(new Target("context: Kotlin warm call, spinning off / raw echo (1 worker)", "kotlin.off.1", "echo.1",
                 Target.Kind.INFO, 0));
+        t.add(new Target("context: Kotlin warm call, sustained / the same, spinning off", "kotlin.sustained.1",
+                "kotlin.sustained.off.1", Target.Kind.INFO, 0));
         t.add(new Target("context: Kotlin calls/s on Dispatchers.Default / raw echo (2 workers)", "kotlin.default.2",
                 "echo.2", Target.Kind.INFO, 0));
         t.add(new Target("context: 4 tasks on 1 worker / on 1 bare JVM", "cpu.offload.1", "cpu.bare.1",
@@ -171,8 +173,8 @@ final class Report {
             + "  `runSync(::kInc, x, context = ctx)` inside `runBlocking` (Kotlin, JSON), on a context whose workers are\n"
             + "  already started and warm; 2 workers: two caller threads / two coroutines. Default settings, so\n"
             + "  spinning is adaptive; the \"spinning off\" rows use `spinWait(Duration.ZERO)` for comparison.\n"
-            + "  Coroutine calls never spin, so the Kotlin \"spinning off\" row runs the same code as the Kotlin row, on\n"
-            + "  a second context with the same history: the difference between the two is this machine's noise.\n"
+            + "  The two Kotlin contexts have the same history. The sustained Kotlin rows are 4 times as many blocks more,\n"
+            + "  after everything else, alternating between the two contexts.\n"
             + "  The Kotlin target row runs both coroutines on the one `runBlocking` thread; a context row runs them on\n"
             + "  `Dispatchers.Default` instead, as a server would.\n"
             + "- **Bandwidth**: one 64 MiB payload to the child and back (`BareChild echo`, `BenchFns.echo(byte[])`,\n"
