@@ -528,7 +528,7 @@ public final class ProcessWorker {
                         break;
                     }
                     for (;;) { // until the end or a TURN: a run of asynchronous calls needs no wake-up but the reply's
-                        boolean spin = threadSpins && spinNanos == 0;
+                        boolean spin = threadSpins; // never with a fixed spin, which sets the reader's own
                         boolean measured = threadMeasures;
                         if (spinNanos == 0) {
                             reader.spinBeforeBlocking(spin ? THREAD_SPIN_NANOS : 0, true);
