@@ -892,7 +892,7 @@ public final class ContextCore implements ProcessWorker.Listener {
      * thread's last worker, which breaks the pairing the kernel's scheduler builds between a caller and its worker
      * (a wake-up on the same CPU is cheap, one across CPUs is not). With the hint, two callers on two workers went
      * from 114k-126k to 170k-184k calls/s, and each worker's CPU per call from 6.5 to 4.6 µs (probe on 2026-11-22,
-     * in the same runs as a raw echo at 270k-290k). Only the submitting thread's fast path looks; the pid is a hint
+     * in the same runs as a raw echo at 268k-307k). Only the submitting thread's fast path looks; the pid is a hint
      * (a reused pid costs nothing but the hint).
      */
     private ProcessWorker takeIdle() {
