@@ -402,7 +402,7 @@ public final class ProcessWorker {
             }
             return;
         }
-        recentWaitNanos = recent == Long.MAX_VALUE ? nanos : recent - (recent >> 3) + (nanos >> 3);
+        recentWaitNanos = SpinChooser.average(recent, nanos);
     }
 
     private static void restoreInterrupt(boolean interrupted) {

@@ -14,8 +14,9 @@ package dev.offload.internal.process;
  * other gets {@link #EXPLORE_LENGTH} in a row, so a change of situation is noticed. Blocking wins ties, and spinning
  * needs a gap within the reader thread's spin to be preferred at all.
  *
- * <p>Called by the sending thread ({@link #next}) and the reader thread ({@link #note}); both only steer a heuristic,
- * so the fields are volatile and races between them are harmless.
+ * <p>The sending thread calls {@link #next} (one call at a time per worker, so one sender at a time) and the reader
+ * thread {@link #note} and {@link #pause}; each keeps its own fields, and only the two averages cross over. They
+ * only steer a heuristic, so a stale read costs nothing but one call's choice.
  */
 final class SpinChooser {
     static final int EXPLORE_EVERY = 64;
@@ -26,11 +27,13 @@ final class SpinChooser {
     private final long spinNanos;
     private volatile long spinGap = Long.MAX_VALUE;
     private volatile long blockGap = Long.MAX_VALUE;
-    private volatile int untilExplore = EXPLORE_LENGTH; // soon after the start: learn the other mode early
-    private volatile int exploreLeft;
-    private volatile boolean exploreMode;
-    /** The mode of the last gap noted, or null after a break: a run's first gap mixes two modes and is skipped. */
-    private volatile Boolean lastMode;
+    // The sending thread's.
+    private int untilExplore = EXPLORE_LENGTH; // soon after the start: learn the other mode early
+    private int exploreLeft;
+    private boolean exploreMode;
+    // The reader thread's: the mode of the last gap noted, or null after a break (a run's first gap mixes two modes
+    // and is skipped).
+    private Boolean lastMode;
 
     /** @param spinNanos how long the reader thread spins: a spinning gap must be shorter to be worth it */
     SpinChooser(long spinNanos) {
@@ -75,7 +78,8 @@ final class SpinChooser {
         lastMode = null;
     }
 
-    private static long average(long recent, long gap) {
+    /** A moving average over about the last eight samples, starting at the first ({@code recent} is MAX_VALUE). */
+    static long average(long recent, long gap) {
         return recent == Long.MAX_VALUE ? gap : recent - (recent >> 3) + (gap >> 3);
     }
 }
