@@ -469,8 +469,9 @@ public final class WorkerConfig {
         }
 
         /**
-         * Appends entries to the classpath of workers, after this JVM's module path and class path: for classes this
-         * JVM loads through its own class loaders.
+         * Appends entries to the classpath of workers, after this JVM's module path and class path and what its
+         * {@link java.net.URLClassLoader}s load from (see {@link WorkerContext}): for classes that this JVM loads
+         * through class loaders of other kinds, or that the worker needs and this JVM does not.
          *
          * @param entries the jars or directories to append
          * @return this builder

@@ -54,9 +54,11 @@ import java.util.stream.Stream;
  *
  * <p>Pitfalls: global state in a worker survives between calls on that worker but not across workers; do not
  * rely on it unless you control retirement. Workers see the module path and class path of this JVM
- * ({@code jdk.module.path}, {@code java.class.path}), all on their class path; classes loaded by custom class
- * loaders need {@link WorkerConfig.Builder#extraClasspath}. A named module that passes method references to
- * Offload must open their package to {@code dev.offload}.
+ * ({@code jdk.module.path}, {@code java.class.path}), all on their class path, and the local jars and directories of
+ * the {@link java.net.URLClassLoader}s that loaded Offload or that are the context class loader of the thread opening
+ * the context (so a program run by {@code mvn exec:java} works as it is). Classes of other class loaders need
+ * {@link WorkerConfig.Builder#extraClasspath}. A named module that passes method references to Offload must open
+ * their package to {@code dev.offload}.
  *
  * <p>Thread-safe: any number of threads may call one context.
  */

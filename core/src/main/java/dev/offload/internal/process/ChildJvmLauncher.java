@@ -17,7 +17,8 @@ import java.util.stream.Stream;
 
 /**
  * Starts a worker JVM: the configured {@code java} (the parent's {@code java.home} by default), the parent's
- * module path and classpath in order plus extra entries (all on the worker's class path), Offload's JVM options then the user's, all in an owner-only @argfile
+ * module path and classpath in order plus what its class loaders load and the extra entries (all on the worker's
+ * class path, see {@link #classpath}), Offload's JVM options then the user's, all in an owner-only @argfile
  * (never a long command line) that is deleted once the worker has started. The main class and its arguments
  * stay on the visible command line, so {@code ps} shows what the process is.
  */
@@ -174,19 +175,120 @@ public final class ChildJvmLauncher implements Launcher {
 
     /**
      * The worker's classpath: the parent's module path ({@code jdk.module.path}, its directories of modules
-     * expanded), then its {@code java.class.path}, in order, then the extra entries. A worker runs everything on
-     * the class path, so it finds its own main class and the user's classes however the parent was started.
+     * expanded), then its {@code java.class.path}, in order; then what class loaders of this JVM load from local jars
+     * and directories that neither names (see {@link #loaderEntries}); then the extra entries. A worker runs everything
+     * on the class path, so it finds its own main class and the user's classes however the parent was started: with
+     * {@code java -cp}, {@code java -p}, or inside a tool that loads the application through a class loader of its
+     * own ({@code mvn exec:java}, an application server).
      */
     static String classpath(WorkerConfig config) {
+        return classpath(config, List.of(Thread.currentThread().getContextClassLoader(),
+                ChildJvmLauncher.class.getClassLoader()));
+    }
+
+    static String classpath(WorkerConfig config, List<ClassLoader> loaders) {
         List<String> entries = new ArrayList<>(modulePathEntries(System.getProperty("jdk.module.path", "")));
         String own = System.getProperty("java.class.path", "");
+        java.util.Set<Path> known = new java.util.HashSet<>();
+        for (String e : entries) {
+            Path p = normal(e);
+            if (p != null) {
+                known.add(p);
+            }
+        }
         if (!own.isEmpty()) {
             entries.add(own);
+            for (String e : own.split(File.pathSeparator)) {
+                Path p = normal(e);
+                if (p != null) {
+                    known.add(p);
+                }
+            }
+        }
+        for (Path p : loaderEntries(loaders)) {
+            if (known.add(p)) {
+                entries.add(p.toString());
+            }
         }
         for (Path p : config.extraClasspath()) {
             entries.add(p.toAbsolutePath().toString());
         }
         return String.join(File.pathSeparator, entries);
+    }
+
+    /**
+     * The local jars and directories that {@code loaders} (null elements skipped) and their parents below the
+     * system class loader load from, parents first: the {@code file:} URLs of each {@link java.net.URLClassLoader},
+     * and the code source of Offload's own worker main class wherever it was loaded from. This is how a worker gets
+     * the application's classes, and Offload's, when a tool loaded them through a class loader of its own
+     * ({@code mvn exec:java} sets the context class loader of the thread that runs {@code main}). Loaders of other
+     * kinds say nothing of their sources; their classes need {@link WorkerConfig.Builder#extraClasspath}.
+     */
+    static List<Path> loaderEntries(List<ClassLoader> loaders) {
+        ClassLoader system = ClassLoader.getSystemClassLoader();
+        java.util.LinkedHashSet<Path> entries = new java.util.LinkedHashSet<>();
+        for (ClassLoader loader : loaders) {
+            List<ClassLoader> chain = new ArrayList<>();
+            for (ClassLoader l = loader; l != null && l != system && l != ClassLoader.getPlatformClassLoader();
+                    l = l.getParent()) {
+                chain.add(0, l);
+            }
+            for (ClassLoader l : chain) {
+                if (l instanceof java.net.URLClassLoader) {
+                    for (java.net.URL url : ((java.net.URLClassLoader) l).getURLs()) {
+                        Path p = localPath(url);
+                        if (p != null) {
+                            entries.add(p);
+                        }
+                    }
+                }
+            }
+        }
+        if (WorkerMain.class.getClassLoader() != system) { // else the class path or module path names it
+            java.security.CodeSource own = WorkerMain.class.getProtectionDomain().getCodeSource();
+            Path ownPath = own == null ? null : localPath(own.getLocation());
+            if (ownPath != null) {
+                entries.add(ownPath);
+            }
+        }
+        return new ArrayList<>(entries);
+    }
+
+    /**
+     * What to do when a worker's {@code java} could not find Offload's worker main class (its stderr says so), or
+     * "": the class path given to workers lacks Offload itself, which this JVM loaded through a class loader that does
+     * not say where from (not a {@code URLClassLoader} with {@code file:} URLs).
+     */
+    static String missingMainHint(String stderr) {
+        if (stderr == null || !stderr.contains("Could not find or load main class " + WorkerMain.class.getName())) {
+            return "";
+        }
+        java.security.CodeSource own = WorkerMain.class.getProtectionDomain().getCodeSource();
+        return "\nthe worker's class path lacks Offload's own classes (loaded here from "
+                + (own == null ? "an unknown location" : own.getLocation())
+                + "): add the offload-core jar, and your code's jars, with WorkerConfig.Builder.extraClasspath";
+    }
+
+    private static Path localPath(java.net.URL url) {
+        if (url == null || !"file".equals(url.getProtocol())) {
+            return null;
+        }
+        try {
+            return Path.of(url.toURI()).toAbsolutePath().normalize();
+        } catch (java.net.URISyntaxException | IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+            return null;
+        }
+    }
+
+    private static Path normal(String entry) {
+        if (entry.isEmpty()) {
+            return null;
+        }
+        try {
+            return Path.of(entry).toAbsolutePath().normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            return null;
+        }
     }
 
     /**

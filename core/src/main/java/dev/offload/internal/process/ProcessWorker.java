@@ -215,7 +215,8 @@ public final class ProcessWorker {
     private BrokenWorkerException startFailure(String what) {
         WorkerExit e = awaitExitQuietly();
         String message = "worker failed to start: " + (what != null ? "pid " + pid + " " + what + "; " : "")
-                + (e != null ? e.describe("") : "it did not exit");
+                + (e != null ? e.describe("") : "it did not exit")
+                + ChildJvmLauncher.missingMainHint(e != null ? e.stderrTail : tail.lastLines());
         Throwable cause = e == null || e.brokenCause == null ? null
                 : ExceptionRebuilder.rebuild(e.brokenCause, ClassLoader.getSystemClassLoader());
         return Secrets.broken(message, pid, e == null ? null : e.exitCode, e == null ? null : e.signal,
