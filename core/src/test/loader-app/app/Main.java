@@ -32,8 +32,8 @@ public final class Main {
                 ctx.runSync(Main::square, 3L);
                 System.out.println("unknownLoader=ran");
             } catch (IllegalStateException e) {
-                System.out.println("unknownLoader=" + (e.getMessage().contains("extraClasspath") ? "asks for extraClasspath"
-                        : e.getMessage()));
+                String m = e.getMessage();
+                System.out.println("unknownLoader=" + (m.contains("extraClasspath") ? "asks for extraClasspath" : m));
             }
         }
     }

@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.offload.testing.Eventually;
 import dev.offload.testing.NoWorkerLeft;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -116,6 +118,31 @@ class ObservabilityTest {
         assertTrue(square.getLong("pid") > 0);
         assertEquals(killedPid, calls.get(1).getLong("pid"));
         assertEquals(crashedPid, calls.get(2).getLong("pid"));
+    }
+
+    @Test
+    void aFreshJvmLoadsNoFlightRecorderUntilARecordingStartsAndThenGetsEvents() throws Exception {
+        // On JDK 17 the first class extending jdk.jfr.Event to load sets up Flight Recorder (about 200 ms here).
+        Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(javaBin.toString(), "-Xlog:class+load:stdout", "-cp",
+                System.getProperty("java.class.path"), FreshJvmCall.class.getName())
+                .redirectErrorStream(true)
+                .start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+        assertEquals(0, p.exitValue(), out);
+        List<String> lines = out.lines().collect(Collectors.toList());
+        int start = lines.indexOf("recording=start");
+        assertTrue(lines.contains("square=144") && start > 0, out);
+        List<String> early = lines.subList(0, start).stream()
+                .filter(l -> l.contains("dev.offload.internal.events.") || l.contains("jdk.jfr.internal."))
+                .collect(Collectors.toList());
+        assertTrue(early.isEmpty(), () -> early.size() + " Flight Recorder classes loaded before any recording,"
+                + " the first: " + early.subList(0, Math.min(3, early.size())));
+        assertTrue(lines.contains("callEvents=1"), out);
+        Eventually.within(Duration.ofSeconds(5), "the program's workers exited",
+                () -> NoWorkerLeft.liveWorkers().isEmpty());
     }
 
     @Test

@@ -27,7 +27,7 @@ final class Call {
 
     final boolean inlineDelivery;
     /** Its Flight Recorder event, when a recording wants calls. */
-    final dev.offload.internal.events.CallEvent event = Telemetry.callSubmitted();
+    final Object event = Telemetry.callSubmitted();
     final long submitNanos = System.nanoTime();
     /** When the request was sent (0 until then), the worker that got it, and the reply's payload size. */
     volatile long sentNanos;

@@ -681,10 +681,9 @@ public final class ContextCore implements ProcessWorker.Listener {
             }
         }
         long t0 = System.nanoTime();
-        dev.offload.internal.events.WorkerStartedEvent event = Telemetry.starting();
+        Object event = Telemetry.starting();
         ProcessWorker w = ProcessWorker.start(launcher, configure, config.startupTimeout(), config.maxFrameSize(),
                 config.spinWait().toNanos(), config.adaptiveSpin(), this);
-        event.end();
         telemetry.started(event, w, t0);
         return w;
     }

@@ -17,6 +17,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * What a context tells the outside: counters for {@code WorkerStatistics}, Flight Recorder events (cheap when no
  * recording wants them) and {@code System.Logger} records under "dev.offload" (lifecycle at DEBUG, unexpected
  * deaths and unclean shutdowns at WARNING).
+ *
+ * <p>No event class is loaded until Flight Recorder runs in this JVM: on JDK 17 loading the first class that extends
+ * {@code jdk.jfr.Event} sets up Flight Recorder's metadata, which made the first call of a fresh JVM about 200 ms
+ * slower (see {@link #recording}). Events are therefore passed around as {@code Object} (null: none) and touched only
+ * in {@link Events}.
  */
 final class Telemetry {
     static final System.Logger LOG = System.getLogger("dev.offload");
@@ -29,18 +34,23 @@ final class Telemetry {
     final AtomicLong callsFailed = new AtomicLong();
     final AtomicLong callsCancelled = new AtomicLong();
 
-    /** Opens the start-up event; pass it to {@link #started}. */
-    static WorkerStartedEvent starting() {
-        WorkerStartedEvent e = new WorkerStartedEvent();
-        e.begin();
-        return e;
+    /**
+     * Whether Flight Recorder has been started in this JVM (at launch, or later by {@code jcmd JFR.start}): a read of
+     * a static field, which does not start it.
+     */
+    static boolean recording() {
+        return jdk.jfr.FlightRecorder.isInitialized();
     }
 
-    void started(WorkerStartedEvent e, ProcessWorker w, long startNanos) {
+    /** Opens the start-up event, or returns null; pass it to {@link #started}. */
+    static Object starting() {
+        return recording() ? Events.starting() : null;
+    }
+
+    void started(Object event, ProcessWorker w, long startNanos) {
         workersStarted.incrementAndGet();
-        if (e.shouldCommit()) {
-            e.pid = w.pid();
-            e.commit();
+        if (event != null) {
+            Events.started(event, w.pid());
         }
         if (LOG.isLoggable(Level.DEBUG)) {
             LOG.log(Level.DEBUG, "worker pid " + w.pid() + " started in "
@@ -49,11 +59,8 @@ final class Telemetry {
     }
 
     void killing(ProcessWorker w, String reason) {
-        WorkerKilledEvent e = new WorkerKilledEvent();
-        if (e.shouldCommit()) {
-            e.pid = w.pid();
-            e.reason = reason;
-            e.commit();
+        if (recording()) {
+            Events.killed(w.pid(), reason);
         }
         if (LOG.isLoggable(Level.DEBUG)) {
             LOG.log(Level.DEBUG, "killing worker pid " + w.pid() + ": " + reason);
@@ -70,14 +77,8 @@ final class Telemetry {
         String cause = exit.killed ? "killed" : exit.clean() ? "clean" : exit.signal != null ? exit.signal
                 : exit.brokenReason != null ? "broken: " + exit.brokenReason
                 : exit.protocolError != null ? "protocol error" : "crashed";
-        WorkerExitedEvent e = new WorkerExitedEvent();
-        if (e.shouldCommit()) {
-            e.pid = w.pid();
-            e.exitCode = exit.exitCode;
-            e.cause = cause;
-            e.killed = exit.killed;
-            e.uptime = System.nanoTime() - w.startNanos();
-            e.commit();
+        if (recording()) {
+            Events.exited(w.pid(), exit.exitCode, cause, exit.killed, System.nanoTime() - w.startNanos());
         }
         if (!exit.killed && !exit.clean()) {
             LOG.log(Level.WARNING, exit.describe(during));
@@ -87,13 +88,8 @@ final class Telemetry {
     }
 
     /** Opens a call's event if a recording wants it (else null). */
-    static CallEvent callSubmitted() {
-        CallEvent e = new CallEvent();
-        if (!e.isEnabled()) {
-            return null;
-        }
-        e.begin();
-        return e;
+    static Object callSubmitted() {
+        return recording() ? Events.callSubmitted() : null;
     }
 
     void callDone(Call call, Throwable failure) {
@@ -111,8 +107,60 @@ final class Telemetry {
                     : "error";
             callsFailed.incrementAndGet();
         }
-        CallEvent e = call.event;
-        if (e != null) {
+        if (call.event != null) {
+            Events.callDone(call, outcome);
+        }
+    }
+
+    /** The code that touches event classes: loaded only once Flight Recorder runs. */
+    private static final class Events {
+        static WorkerStartedEvent starting() {
+            WorkerStartedEvent e = new WorkerStartedEvent();
+            e.begin();
+            return e;
+        }
+
+        static void started(Object event, long pid) {
+            WorkerStartedEvent e = (WorkerStartedEvent) event;
+            e.end();
+            if (e.shouldCommit()) {
+                e.pid = pid;
+                e.commit();
+            }
+        }
+
+        static void killed(long pid, String reason) {
+            WorkerKilledEvent e = new WorkerKilledEvent();
+            if (e.shouldCommit()) {
+                e.pid = pid;
+                e.reason = reason;
+                e.commit();
+            }
+        }
+
+        static void exited(long pid, int exitCode, String cause, boolean killed, long uptime) {
+            WorkerExitedEvent e = new WorkerExitedEvent();
+            if (e.shouldCommit()) {
+                e.pid = pid;
+                e.exitCode = exitCode;
+                e.cause = cause;
+                e.killed = killed;
+                e.uptime = uptime;
+                e.commit();
+            }
+        }
+
+        static CallEvent callSubmitted() {
+            CallEvent e = new CallEvent();
+            if (!e.isEnabled()) {
+                return null;
+            }
+            e.begin();
+            return e;
+        }
+
+        static void callDone(Call call, String outcome) {
+            CallEvent e = (CallEvent) call.event;
             e.end();
             if (e.shouldCommit()) {
                 e.function = call.fn.toString();
