@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -370,6 +371,7 @@ public final class Benchmarks {
         Histogram prestart = new Histogram(3);
         Histogram firstJava = new Histogram(3);
         Histogram firstKotlin = new Histogram(3);
+        Histogram fresh = new Histogram(3);
         for (int i = 0; i < s.startWarmup() + s.startReps(); i++) {
             boolean measured = i >= s.startWarmup();
             long t = System.nanoTime();
@@ -390,6 +392,8 @@ public final class Benchmarks {
             recordIf(measured, java, elapsed);
 
             recordIf(measured, kotlin, KotlinBench.coldStart(config));
+
+            recordIf(measured, fresh, freshJvmFirstCall());
 
             // The cold start in two parts: a worker up to its handshake, then the first call on it.
             try (WorkerContext ctx = open()) {
@@ -412,10 +416,35 @@ public final class Benchmarks {
         put(Figure.latency("cold.java", "Offload cold start to first result, Java function", java, "ms"));
         put(Figure.latency("cold.kotlin", "Offload cold start to first result, Kotlin function (JSON)", kotlin,
                 "ms"));
+        put(Figure.latency("cold.fresh", "a fresh JVM's first Offload call (java FreshStart until it prints the result)",
+                fresh, "ms"));
         put(Figure.latency("prestart", "Offload worker start: prestart(1) until the worker's handshake", prestart,
                 "ms"));
         put(Figure.latency("first.java", "first Java call on a prestarted worker", firstJava, "ms"));
         put(Figure.latency("first.kotlin", "first Kotlin (JSON) call on a prestarted worker", firstKotlin, "ms"));
+    }
+
+    /**
+     * Starts {@link FreshStart} in a new JVM (this JVM's {@code java} and class path, no options) and returns the
+     * nanoseconds until it printed its result; its exit is waited for but not timed.
+     */
+    private static long freshJvmFirstCall() throws Exception {
+        long t = System.nanoTime();
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-classpath", System.getProperty("java.class.path"), FreshStart.class.getName())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        p.getOutputStream().close();
+        try (java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+                p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+            String line = out.readLine();
+            long elapsed = System.nanoTime() - t;
+            expect("2".equals(line), "the fresh JVM printed " + line + " instead of 2");
+            expect(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, "the fresh JVM did not exit cleanly");
+            return elapsed;
+        } finally {
+            p.destroyForcibly();
+        }
     }
 
     private static void recordIf(boolean measured, Histogram h, long nanos) {

@@ -122,6 +122,8 @@ final class Report {
                 Target.Kind.INFO, 0));
         t.add(new Target("context: worker start (prestart) / bare JVM start", "prestart", "start.bare",
                 Target.Kind.INFO, 0));
+        t.add(new Target("context: a fresh JVM's first Offload call / bare JVM start", "cold.fresh", "start.bare",
+                Target.Kind.INFO, 0));
         t.add(new Target("context: respawn after cancel / bare JVM start", "respawn.java", "start.bare",
                 Target.Kind.INFO, 0));
         t.add(new Target("context: map items/s / raw echo calls/s (2 workers)", "map", "echo.2", Target.Kind.INFO, 0));
