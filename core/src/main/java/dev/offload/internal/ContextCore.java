@@ -40,8 +40,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * calls running on them, idle timeouts and shutdown. Front ends (the Java facade, the Kotlin module) submit calls here.
  */
 public final class ContextCore implements ProcessWorker.Listener {
-    private static final System.Logger LOG = Telemetry.LOG;
     private static final AtomicLong CALL_IDS = new AtomicLong();
+
+    private static System.Logger logger() {
+        return Telemetry.Log.LOG;
+    }
+
     private static final AtomicInteger STARTER_IDS = new AtomicInteger();
     /** The pid of the worker each thread's last call took from the cache (0: none yet); see {@link #takeIdle}. */
     private static final ThreadLocal<long[]> LAST_WORKER = ThreadLocal.withInitial(() -> new long[1]);
@@ -112,6 +116,7 @@ public final class ContextCore implements ProcessWorker.Listener {
     }
 
     public ContextCore(WorkerConfig config) {
+        Telemetry.warmUp();
         this.config = config;
         this.launcher = new ChildJvmLauncher(config);
         this.javaCodec = new JavaCodec(config.allowSerializable());
@@ -127,7 +132,7 @@ public final class ContextCore implements ProcessWorker.Listener {
                 try {
                     prestart(config.prestart());
                 } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "prestarting workers failed", e);
+                    logger().log(System.Logger.Level.WARNING, "prestarting workers failed", e);
                 }
             });
         }
@@ -769,7 +774,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             }
         }
         if (call == null) {
-            LOG.log(System.Logger.Level.WARNING, w + " replied to call " + f.callId + " which it was not running;"
+            logger().log(System.Logger.Level.WARNING, w + " replied to call " + f.callId + " which it was not running;"
                     + " killing it");
             telemetry.killing(w, "it replied to a call it was not running");
             w.kill();
@@ -1112,7 +1117,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             report.addSuppressed(broken(e, " and was killed because it was still running when the grace period ("
                     + config.gracePeriod() + ") elapsed"));
         }
-        LOG.log(System.Logger.Level.WARNING, "worker context closed uncleanly: " + report.getMessage());
+        logger().log(System.Logger.Level.WARNING, "worker context closed uncleanly: " + report.getMessage());
         throw report;
     }
 
@@ -1143,7 +1148,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             try {
                 close();
             } catch (BrokenWorkerException e) {
-                LOG.log(System.Logger.Level.WARNING, "worker context closed at JVM exit: " + e.getMessage());
+                logger().log(System.Logger.Level.WARNING, "worker context closed at JVM exit: " + e.getMessage());
             }
         }, r -> {
             Thread t = new Thread(r, "offload-close");

@@ -24,7 +24,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * in {@link Events}.
  */
 final class Telemetry {
-    static final System.Logger LOG = System.getLogger("dev.offload");
+    /**
+     * The logger: {@code Log.LOG}. A holder class, because a JVM's first {@code System.getLogger} sets up
+     * java.util.logging (about 40 ms on this machine, 2026-11-22); {@link #warmUp} does that off the first call's
+     * path.
+     */
+    static final class Log {
+        static final System.Logger LOG = System.getLogger("dev.offload");
+
+        private Log() {}
+    }
 
     final AtomicLong workersStarted = new AtomicLong();
     final AtomicLong workersKilled = new AtomicLong();
@@ -33,6 +42,25 @@ final class Telemetry {
     final AtomicLong callsCompleted = new AtomicLong();
     final AtomicLong callsFailed = new AtomicLong();
     final AtomicLong callsCancelled = new AtomicLong();
+
+    private static final java.util.concurrent.atomic.AtomicBoolean WARMED =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Once per JVM, when the first context opens: a daemon thread sets up what the first call needs later but not
+     * at once (the logger, this process's start time for the worker's command line), while the caller goes on to
+     * start a worker. Whoever needs one first waits for the rest of its set-up only.
+     */
+    static void warmUp() {
+        if (WARMED.compareAndSet(false, true)) {
+            Thread t = new Thread(() -> {
+                dev.offload.internal.process.ChildJvmLauncher.parentStart(); // needed first: by the first launch
+                Log.LOG.isLoggable(Level.DEBUG);
+            }, "offload-warm-up");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
 
     /**
      * Whether Flight Recorder has been started in this JVM (at launch, or later by {@code jcmd JFR.start}): a read of
@@ -52,8 +80,8 @@ final class Telemetry {
         if (event != null) {
             Events.started(event, w.pid());
         }
-        if (LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "worker pid " + w.pid() + " started in "
+        if (Log.LOG.isLoggable(Level.DEBUG)) {
+            Log.LOG.log(Level.DEBUG, "worker pid " + w.pid() + " started in "
                     + (System.nanoTime() - startNanos) / 1_000_000 + " ms");
         }
     }
@@ -62,8 +90,8 @@ final class Telemetry {
         if (recording()) {
             Events.killed(w.pid(), reason);
         }
-        if (LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "killing worker pid " + w.pid() + ": " + reason);
+        if (Log.LOG.isLoggable(Level.DEBUG)) {
+            Log.LOG.log(Level.DEBUG, "killing worker pid " + w.pid() + ": " + reason);
         }
     }
 
@@ -81,9 +109,10 @@ final class Telemetry {
             Events.exited(w.pid(), exit.exitCode, cause, exit.killed, System.nanoTime() - w.startNanos());
         }
         if (!exit.killed && !exit.clean()) {
-            LOG.log(Level.WARNING, exit.describe(during));
-        } else if (LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "worker pid " + w.pid() + " exited (" + cause + ", exit code " + exit.exitCode + ")");
+            Log.LOG.log(Level.WARNING, exit.describe(during));
+        } else if (Log.LOG.isLoggable(Level.DEBUG)) {
+            Log.LOG.log(Level.DEBUG, "worker pid " + w.pid() + " exited (" + cause + ", exit code " + exit.exitCode
+                    + ")");
         }
     }
 

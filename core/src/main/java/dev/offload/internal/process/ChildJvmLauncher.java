@@ -82,7 +82,18 @@ public final class ChildJvmLauncher implements Launcher {
     private static boolean selectsCollector(String option) {
         return option.matches("-XX:[+-]Use\\w*GC");
     }
-    private static final long SELF_START = SELF.info().startInstant().map(i -> i.toEpochMilli()).orElse(0L);
+    /**
+     * This process's start time (epoch ms, 0 if unknown), which workers check their parent against. In a holder: the
+     * JVM's first {@code ProcessHandle.info()} costs about 20 ms on this machine (2026-11-22), and the first context
+     * has it read in the background (see {@code Telemetry.warmUp}).
+     */
+    public static long parentStart() {
+        return SelfStart.MILLIS;
+    }
+
+    private static final class SelfStart {
+        static final long MILLIS = SELF.info().startInstant().map(i -> i.toEpochMilli()).orElse(0L);
+    }
 
     private static final java.util.concurrent.atomic.AtomicInteger RECORDINGS =
             new java.util.concurrent.atomic.AtomicInteger();
@@ -335,7 +346,7 @@ public final class ChildJvmLauncher implements Launcher {
                 command.add("-XX:StartFlightRecording:dumponexit=true,filename=" + config.flightRecordings()
                         .resolve("offload-worker-" + SELF.pid() + "-" + RECORDINGS.incrementAndGet() + ".jfr"));
             }
-            command.addAll(List.of(WorkerMain.class.getName(), Long.toString(SELF.pid()), Long.toString(SELF_START),
+            command.addAll(List.of(WorkerMain.class.getName(), Long.toString(SELF.pid()), Long.toString(parentStart()),
                     Integer.toString(config.maxFrameSize())));
             ProcessBuilder pb = new ProcessBuilder(command);
             Map<String, String> env = pb.environment();
@@ -366,21 +377,45 @@ public final class ChildJvmLauncher implements Launcher {
         }
     }
 
+    /**
+     * Writes the argfile, readable by this user only, under a new name in the temporary directory. Not through
+     * {@code Files.createTempFile}: its first use in a JVM sets up a {@code SecureRandom} (some 20 ms of a fresh JVM's
+     * first call on this machine, 2026-11-22). The name needs to be new, not secret: the file is created exclusively
+     * (a name taken, or a link planted there, makes us try the next one).
+     */
     private Path writeArgfile() throws IOException {
-        Path file;
-        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-            file = Files.createTempFile("offload-worker-", ".args",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } else {
-            file = Files.createTempFile("offload-worker-", ".args");
-        }
         StringBuilder s = new StringBuilder();
         for (String a : argfileLines) {
             s.append('"').append(a.replace("\\", "\\\\").replace("\"", "\\\"")).append("\"\n");
         }
-        Files.writeString(file, s, StandardCharsets.UTF_8);
-        return file;
+        byte[] bytes = s.toString().getBytes(StandardCharsets.UTF_8);
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"));
+        boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        for (int attempt = 0; ; attempt++) {
+            Path file = dir.resolve("offload-worker-" + SELF.pid() + "-" + ARGFILES.incrementAndGet() + "-"
+                    + Long.toHexString(System.nanoTime()) + ".args");
+            java.nio.file.attribute.FileAttribute<?>[] attributes = posix
+                    ? new java.nio.file.attribute.FileAttribute<?>[] {
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+                    : new java.nio.file.attribute.FileAttribute<?>[0];
+            try (java.nio.channels.SeekableByteChannel out = Files.newByteChannel(file,
+                    java.util.EnumSet.of(java.nio.file.StandardOpenOption.CREATE_NEW,
+                            java.nio.file.StandardOpenOption.WRITE), attributes)) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+                while (b.hasRemaining()) {
+                    out.write(b);
+                }
+                return file;
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (attempt >= 100) {
+                    throw e;
+                }
+            }
+        }
     }
+
+    private static final java.util.concurrent.atomic.AtomicLong ARGFILES =
+            new java.util.concurrent.atomic.AtomicLong();
 
     private static void deleteQuietly(Path p) {
         try {

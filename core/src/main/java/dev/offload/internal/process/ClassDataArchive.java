@@ -2,15 +2,12 @@ package dev.offload.internal.process;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -63,11 +60,11 @@ final class ClassDataArchive {
             }
         }
         try {
-            MessageDigest key = MessageDigest.getInstance("SHA-256");
-            update(key, System.getProperty("java.home"));
-            update(key, System.getProperty("java.vm.version"));
+            Key key = new Key();
+            key.update(System.getProperty("java.home"));
+            key.update(System.getProperty("java.vm.version"));
             for (String o : options) {
-                update(key, o);
+                key.update(o);
             }
             for (String entry : classpath.split(File.pathSeparator)) {
                 if (entry.isEmpty()) {
@@ -77,29 +74,52 @@ final class ClassDataArchive {
                 if (!entry.endsWith(".jar") || !Files.isRegularFile(p)) {
                     return null; // a directory (or a missing entry): the JVM would refuse to archive
                 }
-                update(key, p.toAbsolutePath().toString());
-                update(key, Long.toString(Files.size(p)));
-                update(key, Long.toString(Files.getLastModifiedTime(p).toMillis()));
+                key.update(p.toAbsolutePath().toString());
+                key.update(Long.toString(Files.size(p)));
+                key.update(Long.toString(Files.getLastModifiedTime(p).toMillis()));
             }
             Path dir = cacheDirectory();
             if (dir == null) {
                 return null;
             }
-            StringBuilder name = new StringBuilder("worker-");
-            byte[] digest = key.digest();
-            for (int i = 0; i < 12; i++) {
-                name.append(String.format("%02x", digest[i]));
-            }
             boolean aot = Runtime.version().feature() >= 25;
-            return new ClassDataArchive(dir.resolve(name.append(aot ? ".aot" : ".jsa").toString()), aot);
-        } catch (IOException | NoSuchAlgorithmException e) {
+            return new ClassDataArchive(dir.resolve("worker-" + key.hex() + (aot ? ".aot" : ".jsa")), aot);
+        } catch (IOException e) {
             return null;
         }
     }
 
-    private static void update(MessageDigest d, String s) {
-        d.update(s.getBytes(StandardCharsets.UTF_8));
-        d.update((byte) 0);
+    /**
+     * The archive's name: a 96-bit hash of its key's parts, two FNV-1a-style 64-bit hashes with different primes.
+     * Not a cryptographic digest, on purpose: the JDK's first {@code MessageDigest} sets up the security providers,
+     * about 50 ms of a fresh JVM's first call on this machine (2026-11-22), and a collision could cost no more than a
+     * rebuilt archive, because the JVM checks an archive against its class path and JDK before it maps it.
+     */
+    static final class Key {
+        private long a = 0xcbf29ce484222325L;
+        private long b = 0x6c62272e07bb0142L;
+
+        void update(String part) {
+            for (int i = 0; i < part.length(); i++) {
+                mix(part.charAt(i));
+            }
+            mix(0x10000); // after each part: no char has this value, so parts cannot run into each other
+        }
+
+        private void mix(int c) {
+            a = (a ^ c) * 0x100000001b3L;
+            b = (b ^ c) * 0x9e3779b97f4a7c15L;
+        }
+
+        /** 24 hex digits (without String.format, whose first use costs a fresh JVM milliseconds too). */
+        String hex() {
+            return hex(a, 16) + hex((b ^ (b >>> 29)) >>> 32, 8);
+        }
+
+        private static String hex(long v, int digits) {
+            String h = Long.toHexString(v);
+            return "0".repeat(digits - h.length()) + h;
+        }
     }
 
     /** {@code $OFFLOAD_CACHE_DIR}, else {@code $XDG_CACHE_HOME/offload}, else {@code ~/.cache/offload}; null if unusable. */

@@ -55,7 +55,6 @@ public final class ProcessWorker {
     private static final long READER_GRACE_MILLIS = 2000;
     /** {@code -Doffload.callerReads=false}: the reader thread reads everything, as where no write end can be had. */
     private static final boolean CALLER_READS = !"false".equals(System.getProperty("offload.callerReads"));
-    private static final java.security.SecureRandom NONCES = new java.security.SecureRandom();
 
     private final Process process;
     private final long pid;
@@ -114,8 +113,12 @@ public final class ProcessWorker {
 
     /** Our write end of the worker's stdout pipe, or null: then the reader thread reads all the time. */
     private final java.io.OutputStream keeper;
-    /** The call id of our {@link Protocol#END} frame: a frame a worker cannot guess. */
-    private final long endNonce = NONCES.nextLong();
+    /**
+     * The call id of our {@link Protocol#END} and {@link Protocol#TURN} frames, a number a worker cannot guess; drawn
+     * when first needed (see {@link #nonce}).
+     */
+    private long endNonce;
+    private boolean nonceDrawn;
     /** Guards the turn fields: at most one thread reads stdout at a time. */
     private final Object turn = new Object();
     private boolean threadTurn;
@@ -485,7 +488,7 @@ public final class ProcessWorker {
                     return f;
                 case Protocol.END:
                 case Protocol.TURN:
-                    if (keeper == null || f.callId != endNonce || f.length != 0) {
+                    if (keeper == null || f.callId != nonce() || f.length != 0) {
                         throw new ProtocolException("unexpected " + Protocol.typeName(f.type) + " frame from a worker");
                     }
                     return f.type == Protocol.END ? null : TURN_FRAME;
@@ -619,10 +622,29 @@ public final class ProcessWorker {
         }
     }
 
+    /**
+     * The nonce of our own frames, drawn on first use from a {@code SecureRandom}: its first use in a JVM sets up the
+     * security providers (about 50 ms on this machine, 2026-11-22), which a worker's start should not wait for. A
+     * frame that claims to be ours before we wrote one cannot match what is drawn after it.
+     */
+    private long nonce() {
+        synchronized (turn) {
+            if (!nonceDrawn) {
+                endNonce = Nonces.RANDOM.nextLong();
+                nonceDrawn = true;
+            }
+            return endNonce;
+        }
+    }
+
+    private static final class Nonces {
+        static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+    }
+
     private byte[] ownFrame(byte type) {
         java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(Protocol.HEADER_SIZE);
         try {
-            new FrameWriter(b).write(type, 0, endNonce);
+            new FrameWriter(b).write(type, 0, nonce());
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
