@@ -2,6 +2,7 @@ package dev.offload;
 
 import dev.offload.internal.CallFuture;
 import dev.offload.internal.ContextCore;
+import dev.offload.internal.ExceptionRebuilder;
 import dev.offload.internal.Secrets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -823,7 +824,7 @@ public final class WorkerContext implements AutoCloseable {
                     + (f.killOnCancel() ? "; its worker was killed" : "; it ran to completion and its result was dropped"));
             throw c;
         } catch (ExecutionException e) {
-            throw WorkerContext.<RuntimeException>sneaky(e.getCause());
+            throw WorkerContext.<RuntimeException>sneaky(ExceptionRebuilder.withCallerFrames(e.getCause(), 1));
         }
     }
 
@@ -831,7 +832,7 @@ public final class WorkerContext implements AutoCloseable {
         try {
             return f.join();
         } catch (java.util.concurrent.CompletionException e) {
-            throw WorkerContext.<RuntimeException>sneaky(e.getCause());
+            throw WorkerContext.<RuntimeException>sneaky(ExceptionRebuilder.withCallerFrames(e.getCause(), 2));
         }
     }
 

@@ -52,6 +52,31 @@ class ClassLoaderAppTest {
         assertTrue(lines.contains("start=names extraClasspath"), lines::toString);
     }
 
+    @Test
+    void aSingleFileProgramIsToldWhyItsClassCannotReachAWorker(@TempDir Path tmp) throws Exception {
+        // java Main.java compiles the program in memory: no worker can load it. Before the caller's frames were added
+        // to a worker's exception, the source launcher failed on it with "IllegalArgumentException: 0 > -2".
+        Path offload = Path.of(WorkerContext.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path main = tmp.resolve("Main.java");
+        Files.writeString(main, "public class Main {\n"
+                + "    public static long twice(int x) { return 2L * x; }\n"
+                + "    public static void main(String[] args) { System.out.println(dev.offload.Offload.runSync(Main::twice, 2)); }\n"
+                + "}\n");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(java.toString(), "-cp", offload.toString(), main.toString())
+                .redirectErrorStream(true)
+                .start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the program did not exit: " + out);
+        assertEquals(1, p.exitValue(), out);
+        assertTrue(out.contains("class Main is not on the worker's classpath"), out);
+        assertTrue(out.contains("at _OFFLOAD._WORKER_BOUNDARY(worker pid "), out);
+        assertTrue(out.contains("at Main.main(Main.java:3)"), out);
+        Eventually.within(Duration.ofSeconds(5), "the program's workers exited",
+                () -> NoWorkerLeft.liveWorkers().isEmpty());
+    }
+
     private static List<String> run(Path tmp, String loaders) throws Exception {
         Path offload = Path.of(WorkerContext.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Path launcher = compile(Path.of("src", "test", "loader-app", "launcher"), "", tmp.resolve("launcher"));

@@ -79,6 +79,28 @@ class WorkerContextTest {
     }
 
     @Test
+    void aWorkersExceptionShowsItsFramesThenTheWorkerThenTheCallersFrames() {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            long pid = ctx.runSync(Fns::pid);
+            Fns.SpecialException e = assertThrows(Fns.SpecialException.class, () -> ctx.runSync(Fns::specialFailure, "b"));
+            List<StackTraceElement> trace = List.of(e.getStackTrace());
+            int boundary = -1;
+            for (int i = 0; i < trace.size(); i++) {
+                if (trace.get(i).getClassName().equals("_OFFLOAD")) {
+                    boundary = i;
+                }
+            }
+            assertTrue(boundary > 0, trace.toString());
+            assertEquals("specialFailure", trace.get(0).getMethodName(), "the worker's frames first");
+            assertEquals("worker pid " + pid, trace.get(boundary).getFileName(), trace.toString());
+            assertEquals("runSync", trace.get(boundary + 1).getMethodName(), "then the caller's, from its API call");
+            assertTrue(trace.subList(boundary + 1, trace.size()).stream().anyMatch(f -> f.getMethodName()
+                    .equals("aWorkersExceptionShowsItsFramesThenTheWorkerThenTheCallersFrames")), trace.toString());
+            assertEquals(1, trace.stream().filter(f -> f.getClassName().equals("_OFFLOAD")).count());
+        }
+    }
+
+    @Test
     void unrebuildableExceptionArrivesAsRemoteTaskException() {
         try (WorkerContext ctx = WorkerContext.open()) {
             RemoteTaskException e = assertThrows(RemoteTaskException.class, () -> ctx.runSync(Fns::hiddenFailure));

@@ -815,7 +815,8 @@ public final class ContextCore implements ProcessWorker.Listener {
         } else {
             Throwable t;
             try {
-                t = ExceptionRebuilder.rebuild(RemoteThrowable.read(in), call.loader);
+                t = ExceptionRebuilder.markRemote(ExceptionRebuilder.rebuild(RemoteThrowable.read(in), call.loader),
+                        call.pid);
             } catch (IOException e) {
                 t = new IllegalStateException("cannot decode the exception thrown by " + call.fn + ": " + e, e);
             }

@@ -26,6 +26,42 @@ public final class ExceptionRebuilder {
         return t;
     }
 
+    /** The class name of the frame between a worker's frames and the caller's: see {@link #markRemote}. */
+    public static final String BOUNDARY_CLASS = "_OFFLOAD";
+
+    /**
+     * Ends {@code t}'s (remote) stack trace with a boundary frame naming the worker, for {@link #withCallerFrames} to
+     * continue after. Printed: {@code at _OFFLOAD._WORKER_BOUNDARY(worker pid 1234)}.
+     */
+    public static Throwable markRemote(Throwable t, long pid) {
+        StackTraceElement[] remote = t.getStackTrace();
+        StackTraceElement[] marked = java.util.Arrays.copyOf(remote, remote.length + 1);
+        marked[remote.length] = new StackTraceElement(BOUNDARY_CLASS, "_WORKER_BOUNDARY", "worker pid " + pid, -1);
+        t.setStackTrace(marked);
+        return t;
+    }
+
+    /**
+     * Continues a worker's exception with the frames of the thread that waited for it, below the boundary frame, so
+     * that its stack trace shows where the call failed in the worker and where it was made in this JVM. Once: a
+     * trace that does not end at a boundary (an exception of this JVM's own, or one already continued) stays as it is.
+     *
+     * @param skip how many innermost frames of the current thread to leave out (Offload's own, above the caller's API
+     *     call)
+     */
+    public static <T extends Throwable> T withCallerFrames(T t, int skip) {
+        StackTraceElement[] remote = t.getStackTrace();
+        if (remote.length == 0 || !BOUNDARY_CLASS.equals(remote[remote.length - 1].getClassName())) {
+            return t;
+        }
+        StackTraceElement[] local = new Throwable().getStackTrace();
+        int from = Math.min(local.length, 1 + skip);
+        StackTraceElement[] both = java.util.Arrays.copyOf(remote, remote.length + local.length - from);
+        System.arraycopy(local, from, both, remote.length, local.length - from);
+        t.setStackTrace(both);
+        return t;
+    }
+
     private static Throwable sameType(RemoteThrowable r, Throwable cause, ClassLoader loader) {
         try {
             Class<?> c = Class.forName(r.className, false, loader);

@@ -62,6 +62,17 @@ class RunSyncSpec : FunSpec({
         }
     }
 
+    test("a worker's exception shows the worker's frames, the worker, then this coroutine's") {
+        val e = shouldThrow<IllegalArgumentException> { runSync(::failWith, "bad input") }
+        // With coroutine debugging on (as under -ea), kotlinx.coroutines throws a copy with this coroutine's frames,
+        // caused by the original; without it, the original, continued with them. Either way both sets show.
+        val remote = generateSequence<Throwable>(e) { it.cause }.first { it.stackTrace.first().methodName == "failWith" }
+        val boundary = remote.stackTrace.indexOfFirst { it.className == "_OFFLOAD" }
+        (boundary > 0) shouldBe true
+        remote.stackTrace[boundary].fileName!!.startsWith("worker pid ") shouldBe true
+        e.stackTrace.any { it.className.startsWith("dev.offload.coroutines.RunSyncSpec") } shouldBe true
+    }
+
     test("a lambda is refused at the call site") {
         val x = 21
         val e = shouldThrow<IllegalArgumentException> { runSync({ y: Int -> x * y }, 2) }

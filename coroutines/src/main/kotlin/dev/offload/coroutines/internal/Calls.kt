@@ -122,6 +122,9 @@ private suspend fun awaitCall(future: CallFuture<Any?>): Any? {
             }
         }
         throw e
+    } catch (e: Throwable) {
+        // A worker's exception: its frames, then this coroutine's (see ExceptionRebuilder.withCallerFrames).
+        throw dev.offload.internal.ExceptionRebuilder.withCallerFrames(e, 0)
     }
 }
 
