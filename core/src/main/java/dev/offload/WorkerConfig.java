@@ -485,7 +485,8 @@ public final class WorkerConfig {
         }
 
         /**
-         * Starts this many workers in the background when the context opens.
+         * Starts this many workers in the background when the context opens. A call that comes before they are up
+         * takes the first of them that is, rather than starting one more worker.
          *
          * @param workers how many workers to start, zero or more
          * @return this builder

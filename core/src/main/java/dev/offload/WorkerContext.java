@@ -739,7 +739,8 @@ public final class WorkerContext implements AutoCloseable {
 
     /**
      * Starts workers until at least {@code workers} are idle, and waits for them, so the next calls skip the
-     * JVM start-up.
+     * JVM start-up. A call made meanwhile (from another thread) takes the first of them that is up, rather than
+     * starting one more worker; fewer may then be idle when this returns.
      *
      * @param workers how many idle workers to have ready
      * @throws BrokenWorkerException if a worker fails to start (or its init throws)

@@ -82,6 +82,13 @@ public final class ContextCore implements ProcessWorker.Listener {
     private int exitsReporting;
     /** Worker starts under way (not yet in {@code live}); close() waits for them. */
     private int starting;
+    /**
+     * Prestarts under way whose worker no call has claimed yet. A call that finds no idle worker claims one instead of
+     * starting a worker of its own: it waits in {@link #awaitingStart} and gets the next prestarted worker that is up.
+     */
+    private int unclaimedStarts;
+    /** Calls that claimed a prestart under way, in order of arrival (see {@link #unclaimedStarts}). */
+    private final ArrayDeque<Call> awaitingStart = new ArrayDeque<>();
     private boolean closing;
     private CompletableFuture<Void> closed;
     /** Workers pinned to a slot of a stateful map: never cached while pinned. */
@@ -128,9 +135,10 @@ public final class ContextCore implements ProcessWorker.Listener {
                 });
         ContextRegistry.register(this);
         if (config.prestart() > 0) {
+            int need = reserveStarts(config.prestart()); // now: a call right after open() claims one of these
             starter.execute(() -> {
                 try {
-                    prestart(config.prestart());
+                    launchPrestarts(need);
                 } catch (RuntimeException e) {
                     logger().log(System.Logger.Level.WARNING, "prestarting workers failed", e);
                 }
@@ -555,6 +563,10 @@ public final class ContextCore implements ProcessWorker.Listener {
                 } else if (w != null) {
                     busy.put(w, call);
                     call.worker = w;
+                } else if (call.lease == null && unclaimedStarts > 0) {
+                    unclaimedStarts--; // a prestarted worker is on its way, and further along than a new one
+                    awaitingStart.add(call);
+                    return;
                 } else {
                     starting++;
                 }
@@ -594,14 +606,23 @@ public final class ContextCore implements ProcessWorker.Listener {
         try {
             w = startCounted();
         } catch (RuntimeException e) {
-            synchronized (lock) {
-                running--;
-            }
-            call.releasePermit();
-            call.fail(e);
-            call.settled.complete(null);
+            startFailed(call, e);
             return;
         }
+        handOver(call, w);
+    }
+
+    private void startFailed(Call call, RuntimeException e) {
+        synchronized (lock) {
+            running--;
+        }
+        call.releasePermit();
+        call.fail(e);
+        call.settled.complete(null);
+    }
+
+    /** Gives a worker just started to the call that waited for it, unless the call or the context is gone. */
+    private void handOver(Call call, ProcessWorker w) {
         boolean abandoned;
         boolean died;
         synchronized (lock) {
@@ -707,15 +728,25 @@ public final class ContextCore implements ProcessWorker.Listener {
     /** The caller completed or cancelled the future itself. */
     private void abandon(Call call) {
         boolean wasQueued;
+        boolean wasAwaiting = false;
         ProcessWorker w;
         synchronized (lock) {
             wasQueued = queued.remove(call);
+            if (!wasQueued && awaitingStart.remove(call)) { // it claimed a prestart: give the claim back
+                wasAwaiting = true;
+                unclaimedStarts++;
+                running--;
+                lock.notifyAll();
+            }
             w = call.killOnCancel ? call.worker : null;
             if (w != null) {
                 doomed.add(w); // from now on its reply is ignored and it never returns to the cache
             }
         }
-        if (wasQueued) {
+        if (wasAwaiting) {
+            call.releasePermit();
+            call.settled.complete(null);
+        } else if (wasQueued) {
             CompletableFuture<Void> permit = call.permit;
             if (permit != null && !permit.cancel(false) && !permit.isCompletedExceptionally()) {
                 call.releasePermit(); // granted just now; dispatch found the call gone
@@ -955,49 +986,100 @@ public final class ContextCore implements ProcessWorker.Listener {
         expired.forEach(ProcessWorker::closeInput);
     }
 
-    /** Starts workers until at least {@code n} are idle; waits for them. */
-    public void prestart(int n) {
-        if (n < 0) {
-            throw new IllegalArgumentException("prestart count must be >= 0, was " + n);
-        }
-        int need;
+    /**
+     * A prestart ended (with a worker, or {@code failure}): the worker goes to the first call that claimed a prestart,
+     * else to the idle workers; a call that claimed it fails with the start's failure, as its own start would have.
+     * Returns the failure, for {@link #prestart} to report.
+     */
+    private Throwable prestarted(ProcessWorker w, Throwable failure) {
+        Call call;
+        boolean closeIt = false;
         synchronized (lock) {
-            if (closing) {
-                throw new IllegalStateException("worker context is closed; cannot prestart workers");
-            }
-            need = Math.max(0, n - idle.size());
-            starting += need;
-        }
-        List<CompletableFuture<ProcessWorker>> starts = new ArrayList<>();
-        for (int i = 0; i < need; i++) {
-            try {
-                starts.add(CompletableFuture.supplyAsync(this::startCounted, starter));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                synchronized (lock) {
-                    starting -= need - i;
-                    lock.notifyAll();
-                }
-                throw new IllegalStateException("worker context is closed; cannot prestart workers");
-            }
-        }
-        RuntimeException failure = null;
-        for (CompletableFuture<ProcessWorker> s : starts) {
-            try {
-                ProcessWorker w = s.join();
-                boolean closeIt;
-                synchronized (lock) {
+            call = awaitingStart.poll();
+            if (call == null) {
+                unclaimedStarts--;
+                if (w != null) {
                     closeIt = closing;
                     if (!closing) {
                         pushIdle(w);
                     }
                 }
-                if (closeIt) {
-                    w.closeInput();
+            }
+        }
+        if (call == null) {
+            if (closeIt) {
+                w.closeInput();
+            }
+        } else if (w != null) {
+            handOver(call, w);
+        } else {
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            startFailed(call, cause instanceof RuntimeException ? (RuntimeException) cause
+                    : new IllegalStateException(cause));
+        }
+        return failure;
+    }
+
+    /**
+     * Starts workers until at least {@code n} are idle; waits for them. A call that finds no idle worker meanwhile
+     * takes one of these as it comes up, instead of starting another.
+     */
+    public void prestart(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("prestart count must be >= 0, was " + n);
+        }
+        launchPrestarts(reserveStarts(n));
+    }
+
+    /** Counts the starts that bring the idle workers up to {@code n}, for calls to claim; returns how many. */
+    private int reserveStarts(int n) {
+        synchronized (lock) {
+            if (closing) {
+                throw new IllegalStateException("worker context is closed; cannot prestart workers");
+            }
+            int need = Math.max(0, n - idle.size());
+            starting += need;
+            unclaimedStarts += need;
+            return need;
+        }
+    }
+
+    /** Starts {@code need} workers reserved by {@link #reserveStarts}; waits for them. */
+    private void launchPrestarts(int need) {
+        List<CompletableFuture<Throwable>> starts = new ArrayList<>();
+        for (int i = 0; i < need; i++) {
+            try {
+                starts.add(CompletableFuture.supplyAsync(this::startCounted, starter)
+                        .handle((w, e) -> prestarted(w, e)));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                List<Call> orphans = new ArrayList<>();
+                synchronized (lock) {
+                    starting -= need - i;
+                    for (int k = 0; k < need - i; k++) { // the starts that will not happen, claimed ones last
+                        if (unclaimedStarts > 0) {
+                            unclaimedStarts--;
+                        } else if (!awaitingStart.isEmpty()) {
+                            orphans.add(awaitingStart.pollLast());
+                        }
+                    }
+                    lock.notifyAll();
                 }
-            } catch (java.util.concurrent.CompletionException e) {
-                if (failure == null) {
-                    failure = e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause() : e;
-                }
+                IllegalStateException closed = new IllegalStateException(
+                        "worker context is closed; cannot prestart workers");
+                orphans.forEach(c -> startFailed(c, new IllegalStateException("worker context closed before " + c.fn
+                        + " started")));
+                throw closed;
+            }
+        }
+        RuntimeException failure = null;
+        for (CompletableFuture<Throwable> s : starts) {
+            Throwable e = s.join();
+            if (e != null && failure == null) {
+                Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                        ? e.getCause() : e;
+                failure = cause instanceof RuntimeException ? (RuntimeException) cause
+                        : new IllegalStateException(cause);
             }
         }
         if (failure != null) {
