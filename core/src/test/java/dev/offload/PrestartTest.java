@@ -46,6 +46,23 @@ class PrestartTest {
     }
 
     @Test
+    void aWorkerStartedEarlyForAContextsFirstCallServesThatCall() throws Exception {
+        // What the Kotlin front end does before it looks up a call's serializers.
+        WorkerConfig config = WorkerConfig.builder().javaExecutable(slowJava("exec JAVA \"$@\"")).build();
+        try (WorkerContext ctx = WorkerContext.open(config)) {
+            dev.offload.internal.ContextCore core = dev.offload.internal.Secrets.core(ctx);
+            core.startFirstWorkerEarly();
+            core.startFirstWorkerEarly(); // one is starting: nothing more
+            assertEquals(9, ctx.runSync(Fns::square, 3));
+            core.startFirstWorkerEarly(); // one is idle: nothing more
+            assertEquals(16, ctx.runSync(Fns::square, 4));
+            WorkerStatistics s = ctx.statistics();
+            assertEquals(1, s.workersStarted(), s.toString());
+            assertEquals(1, s.idleWorkers(), s.toString());
+        }
+    }
+
+    @Test
     void aCallCancelledWhileItWaitsForAPrestartedWorkerLetsGoAtOnceAndTheWorkerStaysIdle() throws Exception {
         WorkerConfig config = WorkerConfig.builder().javaExecutable(slowJava("exec JAVA \"$@\"")).prestart(1).build();
         Limiter limiter = Limiter.create(1);

@@ -1032,6 +1032,50 @@ public final class ContextCore implements ProcessWorker.Listener {
         launchPrestarts(reserveStarts(n));
     }
 
+    /**
+     * If this context has no worker at all (none idle, running or starting), starts one in the background for the
+     * call about to be submitted to claim: its set-up (serializers, say) then overlaps the worker's JVM start-up.
+     * Otherwise nothing.
+     */
+    public void startFirstWorkerEarly() {
+        synchronized (lock) {
+            if (closing || !live.isEmpty() || starting > 0 || !idle.isEmpty()) {
+                return;
+            }
+            starting++;
+            unclaimedStarts++;
+        }
+        try {
+            starter.execute(() -> {
+                try {
+                    launchPrestarts(1);
+                } catch (RuntimeException e) {
+                    // a call that claimed it has failed with this; one that did not will start its own
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) { // close() finished meanwhile
+            dropReservedStarts(1);
+        }
+    }
+
+    /** Forgets {@code k} reserved starts that will not happen; calls that claimed them fail (the context closed). */
+    private void dropReservedStarts(int k) {
+        List<Call> orphans = new ArrayList<>();
+        synchronized (lock) {
+            starting -= k;
+            for (int i = 0; i < k; i++) { // unclaimed ones first
+                if (unclaimedStarts > 0) {
+                    unclaimedStarts--;
+                } else if (!awaitingStart.isEmpty()) {
+                    orphans.add(awaitingStart.pollLast());
+                }
+            }
+            lock.notifyAll();
+        }
+        orphans.forEach(c -> startFailed(c, new IllegalStateException("worker context closed before " + c.fn
+                + " started")));
+    }
+
     /** Counts the starts that bring the idle workers up to {@code n}, for calls to claim; returns how many. */
     private int reserveStarts(int n) {
         synchronized (lock) {
@@ -1053,23 +1097,8 @@ public final class ContextCore implements ProcessWorker.Listener {
                 starts.add(CompletableFuture.supplyAsync(this::startCounted, starter)
                         .handle((w, e) -> prestarted(w, e)));
             } catch (java.util.concurrent.RejectedExecutionException e) {
-                List<Call> orphans = new ArrayList<>();
-                synchronized (lock) {
-                    starting -= need - i;
-                    for (int k = 0; k < need - i; k++) { // the starts that will not happen, claimed ones last
-                        if (unclaimedStarts > 0) {
-                            unclaimedStarts--;
-                        } else if (!awaitingStart.isEmpty()) {
-                            orphans.add(awaitingStart.pollLast());
-                        }
-                    }
-                    lock.notifyAll();
-                }
-                IllegalStateException closed = new IllegalStateException(
-                        "worker context is closed; cannot prestart workers");
-                orphans.forEach(c -> startFailed(c, new IllegalStateException("worker context closed before " + c.fn
-                        + " started")));
-                throw closed;
+                dropReservedStarts(need - i);
+                throw new IllegalStateException("worker context is closed; cannot prestart workers");
             }
         }
         RuntimeException failure = null;

@@ -50,13 +50,16 @@ internal suspend fun callInWorker(
 ): Any? {
     val coroutineContext = currentCoroutineContext()
     val id = KotlinFunctions.of(fn, args.size)
+    coroutineContext.ensureActive() // a coroutine cancelled before it reached a worker never touches one
+    val target = context ?: coroutineContext[WorkerContextElement]?.context ?: Offload.defaultContext()
+    // A context's first call: its worker's JVM starts while this call looks up its serializers (in a fresh JVM,
+    // kotlinx.serialization's own set-up is about 100 ms here); the call then takes that worker.
+    Secrets.core(target).startFirstWorkerEarly()
     val codec = KotlinxCodec.forCall(
         format ?: coroutineContext[WorkerContextElement]?.format ?: PayloadFormat.Json,
         types.mapIndexed { i, t -> serializerOf(t, "argument ${i + 1}") },
         serializerOf(resultType, "result"),
     )
-    coroutineContext.ensureActive() // a coroutine cancelled before it reached a worker never touches one
-    val target = context ?: coroutineContext[WorkerContextElement]?.context ?: Offload.defaultContext()
     val options = CallOptions.builder().killOnCancel(killOnCancel).limiter(limiter).codec(codec).build()
     // callerWaits: the caller is suspended until the result, so a large ByteArray goes from its own array.
     // A coroutine does not poll for its reply before suspending. Polling was built and measured twice (a
