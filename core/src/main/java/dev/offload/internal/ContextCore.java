@@ -41,11 +41,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ContextCore implements ProcessWorker.Listener {
     private static final AtomicLong CALL_IDS = new AtomicLong();
-
-    private static System.Logger logger() {
-        return Telemetry.Log.LOG;
-    }
-
     private static final AtomicInteger STARTER_IDS = new AtomicInteger();
     /** The pid of the worker each thread's last call took from the cache (0: none yet); see {@link #takeIdle}. */
     private static final ThreadLocal<long[]> LAST_WORKER = ThreadLocal.withInitial(() -> new long[1]);
@@ -120,6 +115,10 @@ public final class ContextCore implements ProcessWorker.Listener {
         public Lease(int slot) {
             this.slot = slot;
         }
+    }
+
+    private static System.Logger logger() {
+        return Telemetry.Log.LOG;
     }
 
     public ContextCore(WorkerConfig config) {
@@ -805,8 +804,8 @@ public final class ContextCore implements ProcessWorker.Listener {
             }
         }
         if (call == null) {
-            logger().log(System.Logger.Level.WARNING, w + " replied to call " + f.callId + " which it was not running;"
-                    + " killing it");
+            logger().log(System.Logger.Level.WARNING, w + " replied to call " + f.callId
+                    + " which it was not running; killing it");
             telemetry.killing(w, "it replied to a call it was not running");
             w.kill();
             return;
@@ -1013,10 +1012,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         } else if (w != null) {
             handOver(call, w);
         } else {
-            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-                    ? failure.getCause() : failure;
-            startFailed(call, cause instanceof RuntimeException ? (RuntimeException) cause
-                    : new IllegalStateException(cause));
+            startFailed(call, startFailure(failure));
         }
         return failure;
     }
@@ -1089,6 +1085,13 @@ public final class ContextCore implements ProcessWorker.Listener {
         }
     }
 
+    /** What a failed start threw (startWorker throws unchecked exceptions only), out of its CompletionException. */
+    private static RuntimeException startFailure(Throwable failure) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        return cause instanceof RuntimeException ? (RuntimeException) cause : new IllegalStateException(cause);
+    }
+
     /** Starts {@code need} workers reserved by {@link #reserveStarts}; waits for them. */
     private void launchPrestarts(int need) {
         List<CompletableFuture<Throwable>> starts = new ArrayList<>();
@@ -1105,10 +1108,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         for (CompletableFuture<Throwable> s : starts) {
             Throwable e = s.join();
             if (e != null && failure == null) {
-                Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-                        ? e.getCause() : e;
-                failure = cause instanceof RuntimeException ? (RuntimeException) cause
-                        : new IllegalStateException(cause);
+                failure = startFailure(e);
             }
         }
         if (failure != null) {
