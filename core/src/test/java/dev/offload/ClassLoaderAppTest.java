@@ -3,18 +3,14 @@ package dev.offload;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.offload.testing.Eventually;
+import dev.offload.testing.ChildJava;
 import dev.offload.testing.NoWorkerLeft;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
@@ -62,19 +58,12 @@ class ClassLoaderAppTest {
                 + "    public static long twice(int x) { return 2L * x; }\n"
                 + "    public static void main(String[] args) { System.out.println(dev.offload.Offload.runSync(Main::twice, 2)); }\n"
                 + "}\n");
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), "-cp", offload.toString(), main.toString())
-                .redirectErrorStream(true)
-                .start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the program did not exit: " + out);
-        assertEquals(1, p.exitValue(), out);
+        ChildJava.Result r = ChildJava.run("-cp", offload.toString(), main.toString());
+        String out = r.output;
+        assertEquals(1, r.exitCode, out);
         assertTrue(out.contains("class Main is not on the worker's classpath"), out);
         assertTrue(out.contains("at _OFFLOAD._WORKER_BOUNDARY(worker pid "), out);
         assertTrue(out.contains("at Main.main(Main.java:3)"), out);
-        Eventually.within(Duration.ofSeconds(5), "the program's workers exited",
-                () -> NoWorkerLeft.liveWorkers().isEmpty());
     }
 
     private static List<String> run(Path tmp, String loaders) throws Exception {
@@ -82,19 +71,10 @@ class ClassLoaderAppTest {
         Path launcher = compile(Path.of("src", "test", "loader-app", "launcher"), "", tmp.resolve("launcher"));
         Path app = compile(Path.of("src", "test", "loader-app", "app"), offload.toString(), tmp.resolve("app"));
 
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), "-cp", launcher.toString(), "launcher.Launch", loaders,
-                offload.toString(), app.toString())
-                .redirectErrorStream(true)
-                .start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the application did not exit: " + out);
-
-        assertEquals(0, p.exitValue(), out);
-        Eventually.within(Duration.ofSeconds(5), "the application's workers exited",
-                () -> NoWorkerLeft.liveWorkers().isEmpty());
-        return out.lines().collect(Collectors.toList());
+        ChildJava.Result r = ChildJava.run("-cp", launcher.toString(), "launcher.Launch", loaders, offload.toString(),
+                app.toString());
+        assertEquals(0, r.exitCode, r.output);
+        return r.lines();
     }
 
     private static Path compile(Path sources, String classpath, Path out) throws IOException {

@@ -3,19 +3,15 @@ package dev.offload;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.offload.testing.Eventually;
+import dev.offload.testing.ChildJava;
 import dev.offload.testing.NoWorkerLeft;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
@@ -37,24 +33,16 @@ class ModularAppTest {
                 "dev.offload is not a module here: " + offload);
         Path classes = compileApp(offload, tmp.resolve("app"));
 
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process app = new ProcessBuilder(java.toString(), "-p", offload + File.pathSeparator + classes,
-                "-m", "example.app/example.app.Main")
-                .redirectErrorStream(true)
-                .start();
-        app.getOutputStream().close();
-        String out = new String(app.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(app.waitFor(60, TimeUnit.SECONDS), "the application did not exit: " + out);
-
-        assertEquals(0, app.exitValue(), out);
-        List<String> lines = out.lines().collect(Collectors.toList());
+        ChildJava.Result r = ChildJava.run("-p", offload + File.pathSeparator + classes,
+                "-m", "example.app/example.app.Main");
+        String out = r.output;
+        assertEquals(0, r.exitCode, out);
+        List<String> lines = r.lines();
         assertTrue(lines.contains("square=144"), out);
         assertTrue(lines.contains("greeting=hello module"), out);
         assertTrue(lines.contains("inWorker=true"), out);
         assertTrue(lines.contains("module=example.app"), out);
         assertTrue(lines.contains("offloadModule=dev.offload"), out);
-        Eventually.within(Duration.ofSeconds(5), "the application's workers exited",
-                () -> NoWorkerLeft.liveWorkers().isEmpty());
     }
 
     private static Path compileApp(Path offload, Path out) throws IOException {
