@@ -73,6 +73,17 @@ class RunSyncSpec : FunSpec({
         e.stackTrace.any { it.className.startsWith("dev.offload.coroutines.RunSyncSpec") } shouldBe true
     }
 
+    test("a coroutine without a dispatcher that runs it elsewhere does not go on on a worker's reader thread") {
+        // As in a suspend fun main: code after runSync on the reader thread could block it (a blocking call there
+        // waits for that very thread). Unconfined resumes where the future completes, so that thread shows.
+        kotlinx.coroutines.withContext(kotlinx.coroutines.Dispatchers.Unconfined) {
+            runSync(::square, 3) shouldBe 9
+            Thread.currentThread().name.startsWith("offload-worker-") shouldBe false
+            runSync(::square, 4) shouldBe 16
+            Thread.currentThread().name.startsWith("offload-worker-") shouldBe false
+        }
+    }
+
     test("a lambda is refused at the call site") {
         val x = 21
         val e = shouldThrow<IllegalArgumentException> { runSync({ y: Int -> x * y }, 2) }

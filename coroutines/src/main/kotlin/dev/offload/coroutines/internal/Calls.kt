@@ -67,7 +67,8 @@ internal suspend fun callInWorker(
     // its worker has stopped spinning, so it rarely gets back into the spinning rhythm. The harness showed 14.5 µs
     // against 13.1 with spinning off on 2026-11-22. Instead, while one call at a time waits, the worker's reader
     // thread and the worker itself may spin between calls, yielding to this coroutine's thread (SpinChooser).
-    val future = Secrets.core(target).submit(id, fn.javaClass.classLoader, args, options, true, callerWaits)
+    val future = Secrets.core(target).submit(id, fn.javaClass.classLoader, args, options,
+        resumesThroughADispatcher(coroutineContext), callerWaits)
     if (taskTimeout != null) {
         // The clock starts once a worker has the call; timing out completes the future, which kills that worker.
         val nanos = taskTimeout.inWholeNanoseconds
@@ -88,17 +89,31 @@ internal suspend fun callInSlot(
     limiter: Limiter?,
     taskTimeout: kotlin.time.Duration?,
 ): Any? {
-    currentCoroutineContext().ensureActive()
+    val coroutineContext = currentCoroutineContext()
+    coroutineContext.ensureActive()
     val options = CallOptions.builder().killOnCancel(killOnCancel).limiter(limiter).codec(task.codec).build()
     val future = core.submitSlot(
         lease, mapKey, task.init, task.initTakesArgument, task.apply, task.close, task.loader, slotArgument, item,
-        options, true,
+        options, resumesThroughADispatcher(coroutineContext),
     )
     if (taskTimeout != null) {
         val nanos = taskTimeout.inWholeNanoseconds
         future.started().thenRun { future.orTimeout(nanos, java.util.concurrent.TimeUnit.NANOSECONDS) }
     }
     return awaitCall(future)
+}
+
+/**
+ * Whether a coroutine of [context] resumes through a dispatcher that runs it elsewhere: then the worker's reader
+ * thread may complete the call's future itself (inline delivery), which only hands the coroutine to its dispatcher.
+ * Without one (a `suspend fun main`, `Dispatchers.Unconfined`, or a dispatcher that would run it right here), the
+ * coroutine's own code would run on the reader thread: a blocking call made there could wait for that very thread.
+ * Such calls are delivered from Offload's delivery threads instead.
+ */
+private fun resumesThroughADispatcher(context: kotlin.coroutines.CoroutineContext): Boolean {
+    val dispatcher = context[kotlin.coroutines.ContinuationInterceptor] as? kotlinx.coroutines.CoroutineDispatcher
+        ?: return false
+    return dispatcher.isDispatchNeeded(context)
 }
 
 /** A stateful task's functions addressed for workers, with the codec for its slot arguments, items and results. */
