@@ -193,11 +193,8 @@ public final class ChildJvmLauncher implements Launcher {
      * own ({@code mvn exec:java}, an application server).
      */
     static String classpath(WorkerConfig config) {
-        return classpath(config, List.of(Thread.currentThread().getContextClassLoader(),
-                ChildJvmLauncher.class.getClassLoader()));
-    }
-
-    static String classpath(WorkerConfig config, List<ClassLoader> loaders) {
+        List<ClassLoader> loaders = java.util.Arrays.asList(Thread.currentThread().getContextClassLoader(),
+                ChildJvmLauncher.class.getClassLoader());
         List<String> entries = new ArrayList<>(modulePathEntries(System.getProperty("jdk.module.path", "")));
         String own = System.getProperty("java.class.path", "");
         java.util.Set<Path> known = new java.util.HashSet<>();
@@ -391,13 +388,13 @@ public final class ChildJvmLauncher implements Launcher {
         byte[] bytes = s.toString().getBytes(StandardCharsets.UTF_8);
         Path dir = Path.of(System.getProperty("java.io.tmpdir"));
         boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        java.nio.file.attribute.FileAttribute<?>[] attributes = posix
+                ? new java.nio.file.attribute.FileAttribute<?>[] {
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+                : new java.nio.file.attribute.FileAttribute<?>[0];
         for (int attempt = 0; ; attempt++) {
             Path file = dir.resolve("offload-worker-" + SELF.pid() + "-" + ARGFILES.incrementAndGet() + "-"
                     + Long.toHexString(System.nanoTime()) + ".args");
-            java.nio.file.attribute.FileAttribute<?>[] attributes = posix
-                    ? new java.nio.file.attribute.FileAttribute<?>[] {
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
-                    : new java.nio.file.attribute.FileAttribute<?>[0];
             try (java.nio.channels.SeekableByteChannel out = Files.newByteChannel(file,
                     java.util.EnumSet.of(java.nio.file.StandardOpenOption.CREATE_NEW,
                             java.nio.file.StandardOpenOption.WRITE), attributes)) {
