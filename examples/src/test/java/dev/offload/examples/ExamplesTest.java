@@ -194,7 +194,7 @@ class ExamplesTest {
         String targets = md.substring(md.indexOf("## Targets"), md.indexOf("## Figures"));
         List<String> rows = targets.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| target")
                 && !l.startsWith("| ---")).collect(Collectors.toList());
-        assertEquals(25, rows.size(), targets);
+        assertEquals(27, rows.size(), targets);
         for (String row : rows) {
             String verdict = row.substring(row.lastIndexOf('|', row.length() - 2) + 1, row.length() - 1).trim();
             assertTrue(List.of("PASS", "MISS", "-").contains(verdict), row);
@@ -203,7 +203,8 @@ class ExamplesTest {
         for (String figure : List.of("raw pipe echo, 16-byte frame, 1 worker", "bare JVM start",
                 "naive: one ProcessBuilder JVM per call", "in-process hand-off", "CPU scaling, 2 vs 1 bare child JVMs",
                 "Offload Kotlin runSync(::inc) (JSON), 1 worker", "Kotlin cancelAndJoin()", "RSS, worker, idle",
-                "PSS, Java worker", "Java mapAll(inc) over 1000 items")) {
+                "PSS, Java worker", "Java mapAll(inc) over 1000 items", "codec work of a Kotlin Int -> Int call",
+                "one frame written and read")) {
             assertTrue(md.contains(figure), figure + " missing in\n" + md);
         }
     }

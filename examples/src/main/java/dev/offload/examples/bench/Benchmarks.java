@@ -95,6 +95,7 @@ public final class Benchmarks {
             b.cpuScaling();
             b.cancellation();
             b.map();
+            b.micro();
         } finally {
             b.callers.shutdownNow();
         }
@@ -602,6 +603,48 @@ public final class Benchmarks {
     }
 
     // ---------------------------------------------------------------- the report
+
+    // ---------------------------------------------------------------- microbenchmarks (JMH): codecs and framing
+
+    /**
+     * The per-call work that needs no process, measured with JMH in a forked JVM: each codec's four steps of one
+     * call (see {@link dev.offload.examples.bench.micro.CodecBench}) and one frame written and read
+     * ({@link dev.offload.examples.bench.micro.FrameBench}). Sample-time mode: a distribution of single operations.
+     * Run last, with no worker alive.
+     */
+    private void micro() throws Exception {
+        progress("microbenchmarks (JMH): codecs and framing");
+        org.openjdk.jmh.runner.options.ChainedOptionsBuilder options = new org.openjdk.jmh.runner.options.OptionsBuilder()
+                .include("dev\\.offload\\.examples\\.bench\\.micro\\..*")
+                .verbosity(org.openjdk.jmh.runner.options.VerboseMode.SILENT)
+                .shouldFailOnError(true);
+        if (s.smoke()) {
+            options.forks(0).warmupIterations(0).measurementIterations(1)
+                    .measurementTime(org.openjdk.jmh.runner.options.TimeValue.milliseconds(50));
+        } else {
+            options.forks(1).warmupIterations(3).warmupTime(org.openjdk.jmh.runner.options.TimeValue.seconds(1))
+                    .measurementIterations(5).measurementTime(org.openjdk.jmh.runner.options.TimeValue.seconds(1));
+        }
+        Map<String, String> labels = Map.of(
+                "javaInt", "codec work of a Java Int -> Int call (Java codec; JMH, in memory)",
+                "kotlinJsonInt", "codec work of a Kotlin Int -> Int call (JSON; JMH, in memory)",
+                "javaRecord", "codec work of a Java record call, (Double, Double, String) (JDK serialization; JMH)",
+                "kotlinJsonDataClass", "codec work of a Kotlin data class call, (Double, Double, String) (JSON; JMH)",
+                "kotlinBinaryDataClass", "codec work of a Kotlin data class call, (Double, Double, String) (CBOR; JMH)",
+                "writeAndRead16", "one frame written and read, 16-byte payload (header, CRC32C; JMH, in memory)");
+        for (org.openjdk.jmh.results.RunResult r : new org.openjdk.jmh.runner.Runner(options.build()).run()) {
+            String method = r.getParams().getBenchmark();
+            method = method.substring(method.lastIndexOf('.') + 1);
+            org.openjdk.jmh.util.Statistics st = r.getPrimaryResult().getStatistics();
+            String label = labels.get(method);
+            expect(label != null, "unknown microbenchmark " + method);
+            put(new Figure("micro." + method, label, "ns", st.getPercentile(50), st.getPercentile(99),
+                    st.getPercentile(99.9), (int) Math.min(Integer.MAX_VALUE, st.getN()), false));
+        }
+        for (String method : labels.keySet()) {
+            expect(figures.containsKey("micro." + method), "microbenchmark " + method + " gave no result");
+        }
+    }
 
     private void put(Figure f) {
         figures.put(f.key(), f);

@@ -16,6 +16,8 @@ record Figure(String key, String label, String unit, double median, double p99, 
     /** The median in a unit common to figures of one kind: seconds for times, else the figure's own unit. */
     double medianInBaseUnit() {
         switch (unit) {
+            case "ns":
+                return median / 1e9;
             case "µs":
                 return median / 1e6;
             case "ms":

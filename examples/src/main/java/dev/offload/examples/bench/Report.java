@@ -127,6 +127,10 @@ final class Report {
         t.add(new Target("context: respawn after cancel / bare JVM start", "respawn.java", "start.bare",
                 Target.Kind.INFO, 0));
         t.add(new Target("context: map items/s / raw echo calls/s (2 workers)", "map", "echo.2", Target.Kind.INFO, 0));
+        t.add(new Target("context: codec work of a Java Int call (JMH) / Java warm call", "micro.javaInt", "java.1",
+                Target.Kind.INFO, 0));
+        t.add(new Target("context: codec work of a Kotlin JSON Int call (JMH) / Kotlin warm call", "micro.kotlinJsonInt",
+                "kotlin.1", Target.Kind.INFO, 0));
         return t;
     }
 
@@ -171,7 +175,7 @@ final class Report {
             + "- **Raw pipe echo**: a bare child JVM (`BareChild echo`, JDK only) echoes 4-byte-length-prefixed 16-byte\n"
             + "  frames on stdin/stdout, one `write` per frame. 1 worker: round-trip latency; 2 workers: two threads, one\n"
             + "  child each, calls per second. Interleaved in blocks with the Offload figures it is compared with.\n"
-            + "- **Offload warm calls**: `ctx.runSync(BenchFns::inc, x)` (Java, JDK-serialization codec) and\n"
+            + "- **Offload warm calls**: `ctx.runSync(BenchFns::inc, x)` (Java, the built-in codec: an Integer in its compact tagged form) and\n"
             + "  `runSync(::kInc, x, context = ctx)` inside `runBlocking` (Kotlin, JSON), on a context whose workers are\n"
             + "  already started and warm; 2 workers: two caller threads / two coroutines. Default settings, so\n"
             + "  spinning is adaptive; the \"spinning off\" rows use `spinWait(Duration.ZERO)` for comparison.\n"
@@ -194,5 +198,10 @@ final class Report {
             + "- **Memory**: `Rss:` and `Pss:` of `/proc/<pid>/smaps_rollup` of each idle worker (the workers are this\n"
             + "  JVM's descendants running `WorkerMain`): six seconds after their last call (the JVM frees its compilers'\n"
             + "  arenas every 5 s), one second after the prestart for a fresh worker.\n"
-            + "- **Map**: `ctx.mapAll(BenchFns::inc, 100,000 items, concurrency 2)`, items per second, after a warm-up.\n";
+            + "- **Map**: `ctx.mapAll(BenchFns::inc, 100,000 items, concurrency 2)`, items per second, after a warm-up.\n"
+            + "- **Microbenchmarks** (JMH 1.37, sample-time mode, one fork, 3 warm-up and 5 measured iterations of 1 s):\n"
+            + "  the work of a call that needs no process, in memory. A codec row is one call's four steps: arguments\n"
+            + "  written (parent) and read (worker), result written (worker) and read (parent). The frame row is\n"
+            + "  `FrameWriter` then `FrameReader` on one 16-byte frame; a call sends two. Sources:\n"
+            + "  `examples/src/main/java/dev/offload/examples/bench/micro/`.\n";
 }
