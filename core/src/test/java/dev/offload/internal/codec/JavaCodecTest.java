@@ -30,14 +30,130 @@ class JavaCodecTest {
 
     record Pair(String name, List<Integer> values, Color color) implements Serializable {}
 
+    record Inner(double x, char c, short s, byte b, float f, Color color) implements Serializable {}
+
+    record Outer(int id, long when, String name, Boolean flag, Inner inner, Inner none) implements Serializable {}
+
+    record NonNegative(int n) implements Serializable {
+        NonNegative {
+            if (n < 0) {
+                throw new IllegalArgumentException("n < 0: " + n);
+            }
+        }
+    }
+
+    record Replaced(int n) implements Serializable {
+        private Object writeReplace() {
+            return new Replaced(n + 1);
+        }
+    }
+
+    record Nest(Nest next, int level) implements Serializable {
+        static Nest deep(int levels) {
+            Nest n = null;
+            for (int i = 0; i < levels; i++) {
+                n = new Nest(n, i);
+            }
+            return n;
+        }
+    }
+
     static final class Gadget implements Serializable {
         private static final long serialVersionUID = 1L;
     }
 
     private Object roundTrip(Object v) throws IOException {
+        return codec.readResult(new ByteArrayInputStream(written(v)));
+    }
+
+    private byte[] written(Object v) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         codec.writeResult(Object.class, v, out);
-        return codec.readResult(new ByteArrayInputStream(out.toByteArray()));
+        return out.toByteArray();
+    }
+
+    private static final int SERIALIZED = 7;
+    private static final int RECORD = 8;
+    private static final int ENUM = 9;
+
+    @Test
+    void recordsOfPlainValuesEnumsAndSuchRecordsTravelInTheCompactForm() throws IOException {
+        Outer v = new Outer(7, -3L, "héllo", null, new Inner(2.5, 'ç', (short) -2, (byte) 9, 1.5f, Color.GREEN), null);
+        byte[] bytes = written(v);
+        assertEquals(RECORD, bytes[0]);
+        assertEquals(v, codec.readResult(new ByteArrayInputStream(bytes)));
+        assertEquals(ENUM, written(Color.RED)[0]);
+        assertEquals(Color.RED, roundTrip(Color.RED));
+        for (Object boxed : new Object[] {1.5f, (short) 3, (byte) -4, 'x'}) {
+            assertEquals(boxed, roundTrip(boxed));
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        codec.writeArguments(new Object[] {v, Color.GREEN}, out);
+        assertArrayEquals(new Object[] {v, Color.GREEN}, codec.readArguments(new Type[] {Outer.class, Object.class},
+                new ByteArrayInputStream(out.toByteArray())));
+    }
+
+    @Test
+    void otherRecordsKeepJdkSerialization() throws IOException {
+        Pair withList = new Pair("p", new ArrayList<>(List.of(1, 2)), Color.RED); // a mutable component
+        assertEquals(SERIALIZED, written(withList)[0]);
+        assertEquals(withList, roundTrip(withList));
+        assertEquals(SERIALIZED, written(new Replaced(1))[0]);
+        assertEquals(new Replaced(2), roundTrip(new Replaced(1))); // its writeReplace ran, as before
+        Nest deep = Nest.deep(JavaCodec.MAX_RECORD_DEPTH + 1);
+        assertEquals(SERIALIZED, written(deep)[0]);
+        assertEquals(deep, roundTrip(deep));
+        assertEquals(RECORD, written(Nest.deep(JavaCodec.MAX_RECORD_DEPTH))[0]);
+    }
+
+    @Test
+    void aCompactStreamIsCheckedAsItIsRead() throws IOException {
+        // The record's constructor sees the values: a stream it refuses fails as JDK deserialization would.
+        byte[] bytes = written(new NonNegative(5));
+        bytes[bytes.length - 1] = (byte) 0xff; // n = 0x000000ff ... made negative below
+        bytes[bytes.length - 4] = (byte) 0x80;
+        java.io.InvalidObjectException refused = assertThrows(java.io.InvalidObjectException.class,
+                () -> codec.readResult(new ByteArrayInputStream(bytes)));
+        assertTrue(refused.getCause() instanceof IllegalArgumentException, String.valueOf(refused.getCause()));
+        assertTrue(refused.getMessage().contains("n < 0"), refused.getMessage());
+
+        // Only a Serializable record's class is built from the compact form.
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        java.io.DataOutputStream data = new java.io.DataOutputStream(out);
+        data.writeByte(RECORD);
+        data.writeUTF(Gadget.class.getName());
+        data.writeByte(0);
+        InvalidClassException notRecord = assertThrows(InvalidClassException.class,
+                () -> codec.readResult(new ByteArrayInputStream(out.toByteArray())));
+        assertTrue(notRecord.getMessage().contains("not a record that Offload sends in its compact form"),
+                notRecord.getMessage());
+
+        // A component count that does not match the class here, and an unknown class, are named.
+        out.reset();
+        data.writeByte(RECORD);
+        data.writeUTF(NonNegative.class.getName());
+        data.writeByte(2);
+        InvalidClassException count = assertThrows(InvalidClassException.class,
+                () -> codec.readResult(new ByteArrayInputStream(out.toByteArray())));
+        assertTrue(count.getMessage().contains("has 1 components here, 2 in the stream"), count.getMessage());
+        out.reset();
+        data.writeByte(RECORD);
+        data.writeUTF("no.such.Type");
+        data.writeByte(0);
+        IOException unknown = assertThrows(IOException.class,
+                () -> codec.readResult(new ByteArrayInputStream(out.toByteArray())));
+        assertTrue(unknown.getMessage().contains("no.such.Type"), unknown.getMessage());
+
+        // Records nested deeper than any the writing side sends in this form are refused, not recursed into.
+        out.reset();
+        for (int i = 0; i <= JavaCodec.MAX_RECORD_DEPTH; i++) {
+            data.writeByte(RECORD);
+            data.writeUTF(Nest.class.getName());
+            data.writeByte(2);
+        }
+        InvalidClassException tooDeep = assertThrows(InvalidClassException.class,
+                () -> codec.readResult(new ByteArrayInputStream(out.toByteArray())));
+        assertTrue(tooDeep.getMessage().contains("nested more than"), tooDeep.getMessage());
     }
 
     @Test
