@@ -8,8 +8,8 @@ import java.util.concurrent.CompletableFuture;
  * Runs functions in worker JVMs of the process-wide default context, the shortest way in.
  *
  * <pre>{@code
- * int n = Offload.runSync(Fns::fib, 35);                              // blocking
- * CompletableFuture<Integer> f = Offload.submit(Fns::fib, 40);        // f.cancel(true) kills the worker
+ * long n = Offload.runSync(Fns::fib, 35);                             // static long fib(int n); blocking
+ * CompletableFuture<Long> f = Offload.submit(Fns::fib, 40);           // f.cancel(true) kills the worker
  * }</pre>
  *
  * <p>The default context is created on first use with the configuration given to

@@ -528,16 +528,22 @@ public final class WorkerConfig {
          */
         public Builder allowSerializable(String pattern) {
             Objects.requireNonNull(pattern, "pattern");
-            java.io.ObjectInputFilter.Config.createFilter(pattern); // fails on bad syntax, naming it
+            try {
+                java.io.ObjectInputFilter.Config.createFilter(pattern);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("allowSerializable pattern \"" + pattern + "\" is not a filter "
+                        + "pattern (" + e.getMessage() + "): give class names, package.* or package.**, separated by "
+                        + "';', such as \"com.example.Money;com.example.model.*\"", e);
+            }
             allowSerializable.add(pattern);
             return this;
         }
 
         /**
          * Lets workers record with Flight Recorder too: a worker started while this JVM has a recording running
-         * records from its start and writes {@code offload-worker-<n>.jfr} into {@code directory} when it exits
-         * cleanly (a killed or crashed worker's recording is lost). Workers started while nothing records do not
-         * record. Open the files beside the parent's recording, e.g. in JDK Mission Control.
+         * records from its start and writes {@code offload-worker-<parent pid>-<n>.jfr} into {@code directory} when
+         * it exits cleanly (a killed or crashed worker's recording is lost). Workers started while nothing records do
+         * not record. Open the files beside the parent's recording, e.g. in JDK Mission Control.
          *
          * @return this builder
          * @param directory an existing directory, or {@code null} to turn it off

@@ -79,8 +79,37 @@ class CancellationTest {
             assertFalse(caller.isAlive(), "runSync returns within 1 s of the interrupt");
             assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1));
             assertTrue(thrown.get() instanceof CancellationException, String.valueOf(thrown.get()));
+            assertEquals("interrupted while running dev.offload.Fns.touchThenSpin(java.lang.String): its worker was"
+                    + " killed", thrown.get().getMessage());
             assertTrue(interruptKept.get(), "the interrupt status is kept");
             assertTrue(Eventually.gone(pid), "runSync returns after the worker is reaped");
+        }
+    }
+
+    @Test
+    void aRunSyncInterruptedWhileWaitingForAPermitSaysTheCallDidNotRun() throws Exception {
+        Limiter one = Limiter.create(1);
+        one.acquire(); // taken: the call waits for it
+        try (WorkerContext ctx = WorkerContext.open()) {
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Thread caller = new Thread(() -> {
+                try {
+                    ctx.runSync(CallOptions.builder().limiter(one).build(), Fns::square, 3);
+                } catch (Throwable t) {
+                    thrown.set(t);
+                }
+            });
+            caller.start();
+            Eventually.within(Duration.ofSeconds(10), "the call waits for the permit", () -> one.waiting() == 1);
+            caller.interrupt();
+            caller.join(10_000);
+            assertFalse(caller.isAlive());
+            assertTrue(thrown.get() instanceof CancellationException, String.valueOf(thrown.get()));
+            assertEquals("interrupted before dev.offload.Fns.square(int) reached a worker; it did not run",
+                    thrown.get().getMessage());
+            assertEquals(0, ctx.statistics().workersStarted());
+        } finally {
+            one.release();
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.offload.testing.ChildJava;
 import dev.offload.testing.Eventually;
 import dev.offload.testing.NoWorkerLeft;
 import java.io.ByteArrayOutputStream;
@@ -69,6 +70,25 @@ class CloseTest {
     }
 
     @Test
+    void aZeroGracePeriodStillLetsIdleWorkersExitCleanly() {
+        WorkerContext ctx = WorkerContext.open(WorkerConfig.builder().gracePeriod(Duration.ZERO).build());
+        assertEquals(4, ctx.runSync(Fns::square, 2));
+        ctx.prestart(1);
+        ctx.close(); // would throw on a forced kill: the grace period is for running calls, not idle workers
+        assertEquals(0, ctx.statistics().workersKilled());
+    }
+
+    @Test
+    void aJvmThatExitsWithACallRunningSaysItWaitsForItThenKillsItsWorker() throws Exception {
+        ChildJava.Result r = ChildJava.run("-cp", System.getProperty("java.class.path"),
+                ExitWhileRunning.class.getName(), dir.resolve("running").toString());
+        assertEquals(0, r.exitCode, r.output);
+        assertTrue(r.output.startsWith("running"), r.output);
+        assertTrue(r.output.contains("Offload: the JVM is exiting; waiting up to PT0.5S for 1 running call to finish"
+                + " (WorkerConfig.gracePeriod), then killing its worker"), r.output);
+    }
+
+    @Test
     void runningCallsMayFinishWithinTheGracePeriod() throws Exception {
         WorkerContext ctx = WorkerContext.open();
         Path marker = dir.resolve("running");
@@ -83,7 +103,7 @@ class CloseTest {
         WorkerContext ctx = WorkerContext.open();
         ctx.close();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> ctx.runSync(Fns::square, 2));
-        assertEquals("worker context is closed; cannot run dev.offload.Fns.square(I)I", e.getMessage());
+        assertEquals("worker context is closed; cannot run dev.offload.Fns.square(int)", e.getMessage());
         assertThrows(IllegalStateException.class, () -> ctx.submit(Fns::square, 2));
         assertThrows(IllegalStateException.class, () -> ctx.prestart(1));
         ctx.close(); // a second close is a no-op
@@ -102,7 +122,7 @@ class CloseTest {
         ctx.close();
         assertEquals(200, running.get());
         ExecutionException e = assertThrows(ExecutionException.class, waiting::get);
-        assertEquals("worker context closed before dev.offload.Fns.square(I)I started", e.getCause().getMessage());
+        assertEquals("worker context closed before dev.offload.Fns.square(int) started", e.getCause().getMessage());
         assertEquals(0, one.inUse());
     }
 }

@@ -30,7 +30,7 @@ class CrashTest {
             assertEquals(42, e.exitCode().orElseThrow());
             assertEquals(before, e.pid());
             assertTrue(e.signal().isEmpty());
-            assertTrue(e.getMessage().contains("exited with code 42 while running dev.offload.Fns.exitWith(I)I"),
+            assertTrue(e.getMessage().contains("exited with code 42 while running dev.offload.Fns.exitWith(int)"),
                     e.getMessage());
             long after = ctx.runSync(Fns::pid);
             assertNotEquals(before, after, "the next call gets a new worker");
@@ -80,7 +80,7 @@ class CrashTest {
         WorkerConfig config = WorkerConfig.builder().init(Fns::failingInit).build();
         try (WorkerContext ctx = WorkerContext.open(config)) {
             BrokenWorkerException e = assertThrows(BrokenWorkerException.class, () -> ctx.runSync(Fns::square, 2));
-            assertTrue(e.getMessage().contains("init function dev.offload.Fns.failingInit()Ljava/lang/Void; threw"
+            assertTrue(e.getMessage().contains("init function dev.offload.Fns.failingInit() threw"
                     + " java.lang.IllegalStateException: init boom"), e.getMessage());
             assertInstanceOf(IllegalStateException.class, e.getCause());
             assertEquals("init boom", e.getCause().getMessage());
@@ -93,7 +93,7 @@ class CrashTest {
         WorkerConfig config = WorkerConfig.builder().retire(Fns::failingRetire).build();
         try (WorkerContext ctx = WorkerContext.open(config)) {
             BrokenWorkerException e = assertThrows(BrokenWorkerException.class, () -> ctx.runSync(Fns::square, 2));
-            assertTrue(e.getMessage().contains("retire function dev.offload.Fns.failingRetire()Ljava/lang/Boolean;"
+            assertTrue(e.getMessage().contains("retire function dev.offload.Fns.failingRetire()"
                     + " threw java.lang.IllegalArgumentException: retire boom"), e.getMessage());
             assertInstanceOf(IllegalArgumentException.class, e.getCause());
             assertEquals(1, e.exitCode().orElseThrow());

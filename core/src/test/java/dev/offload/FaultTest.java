@@ -114,7 +114,7 @@ class FaultTest {
             try (WorkerContext ctx = WorkerContext.open()) {
                 long pid = ctx.runSync(Fns::pid);
                 IllegalStateException e = assertThrows(IllegalStateException.class, () -> ctx.runSync(ref, 21));
-                assertTrue(e.getMessage().startsWith("cannot resolve gen.Missing.twice(I)I in the worker: class gen.Missing"
+                assertTrue(e.getMessage().startsWith("cannot resolve gen.Missing.twice(int) in the worker: class gen.Missing"
                         + " is not on the worker's classpath"), e.getMessage());
                 assertEquals(pid, ctx.runSync(Fns::pid), "the worker stays usable");
             }

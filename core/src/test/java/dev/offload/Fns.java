@@ -382,6 +382,13 @@ public final class Fns {
         return 1;
     }
 
+    /** A record that does not implement Serializable: the Java codec cannot send it. */
+    public record Plain(int x) {}
+
+    public static Plain plain(int x) {
+        return new Plain(x);
+    }
+
     public static int takesThread(Thread t) {
         return 1;
     }

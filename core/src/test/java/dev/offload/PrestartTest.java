@@ -46,6 +46,21 @@ class PrestartTest {
     }
 
     @Test
+    void prestartCountsTheStartsUnderWayAndWaitsForThem() throws Exception {
+        WorkerConfig config = WorkerConfig.builder().javaExecutable(slowJava("exec JAVA \"$@\"")).prestart(2).build();
+        try (WorkerContext ctx = WorkerContext.open(config)) {
+            ctx.prestart(2); // the two of the configuration are under way: none more, but wait for them
+            assertEquals(2, ctx.statistics().idleWorkers(), ctx.statistics().toString());
+            Thread other = new Thread(() -> ctx.prestart(3));
+            other.start();
+            ctx.prestart(3); // one more between the two threads, not two
+            other.join();
+            assertEquals(3, ctx.statistics().idleWorkers(), ctx.statistics().toString());
+            assertEquals(3, ctx.statistics().workersStarted(), ctx.statistics().toString());
+        }
+    }
+
+    @Test
     void aWorkerStartedEarlyForAContextsFirstCallServesThatCall() throws Exception {
         // What the Kotlin front end does before it looks up a call's serializers.
         WorkerConfig config = WorkerConfig.builder().javaExecutable(slowJava("exec JAVA \"$@\"")).build();

@@ -65,12 +65,33 @@ class RefusalTest {
         try (WorkerContext ctx = WorkerContext.open()) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> ctx.runSync(Fns::takesThread, new Thread()));
-            assertEquals("cannot encode the arguments of dev.offload.Fns.takesThread(Ljava/lang/Thread;)I with the"
+            assertEquals("cannot encode the arguments of dev.offload.Fns.takesThread(java.lang.Thread) with the"
                     + " default Java codec: argument 1 (a java.lang.Thread) is not Serializable; use a record that"
                     + " implements java.io.Serializable, a String, a boxed primitive, an array or a collection",
                     e.getMessage());
             assertNoWorkerStarted(ctx);
         }
+    }
+
+    @Test
+    void aResultThatCannotBeEncodedFailsTheCallUncheckedAndTheWorkerCarriesOn() throws Exception {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            // Unchecked: plain(int) declares no exception, so a checked NotSerializableException could not be caught.
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> ctx.runSync(Fns::plain, 1));
+            assertTrue(e.getMessage().startsWith("cannot encode the result of dev.offload.Fns.plain(int): result (a"
+                    + " dev.offload.Fns$Plain) is not Serializable; use a record that implements java.io.Serializable"),
+                    e.getMessage());
+            assertEquals(9, ctx.runSync(Fns::square, 3));
+            assertEquals(1, ctx.statistics().workersStarted());
+        }
+    }
+
+    @Test
+    void aBadAllowListPatternIsRefusedNamingIt() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> WorkerConfig.builder().allowSerializable("!!!;;;=="));
+        assertTrue(e.getMessage().startsWith("allowSerializable pattern \"!!!;;;==\" is not a filter pattern"),
+                e.getMessage());
     }
 
     @Test

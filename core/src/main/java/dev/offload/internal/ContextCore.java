@@ -564,6 +564,7 @@ public final class ContextCore implements ProcessWorker.Listener {
                     call.worker = w;
                 } else if (call.lease == null && unclaimedStarts > 0) {
                     unclaimedStarts--; // a prestarted worker is on its way, and further along than a new one
+                    lock.notifyAll(); // a prestart(n) waiting for it no longer should
                     awaitingStart.add(call);
                     return;
                 } else {
@@ -997,6 +998,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             call = awaitingStart.poll();
             if (call == null) {
                 unclaimedStarts--;
+                lock.notifyAll(); // a prestart(n) may be waiting for this start
                 if (w != null) {
                     closeIt = closing;
                     if (!closing) {
@@ -1018,7 +1020,8 @@ public final class ContextCore implements ProcessWorker.Listener {
     }
 
     /**
-     * Starts workers until at least {@code n} are idle; waits for them. A call that finds no idle worker meanwhile
+     * Starts workers until at least {@code n} are idle, counting starts already under way that no call has claimed
+     * (the configured prestart, another thread's); waits for them all. A call that finds no idle worker meanwhile
      * takes one of these as it comes up, instead of starting another.
      */
     public void prestart(int n) {
@@ -1026,6 +1029,16 @@ public final class ContextCore implements ProcessWorker.Listener {
             throw new IllegalArgumentException("prestart count must be >= 0, was " + n);
         }
         launchPrestarts(reserveStarts(n));
+        synchronized (lock) { // and the starts this one counted on
+            while (idle.size() < n && unclaimedStarts > 0 && !closing) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     /**
@@ -1078,7 +1091,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             if (closing) {
                 throw new IllegalStateException("worker context is closed; cannot prestart workers");
             }
-            int need = Math.max(0, n - idle.size());
+            int need = Math.max(0, n - idle.size() - unclaimedStarts);
             starting += need;
             unclaimedStarts += need;
             return need;
@@ -1141,6 +1154,11 @@ public final class ContextCore implements ProcessWorker.Listener {
      * @throws BrokenWorkerException aggregating every worker that exited uncleanly or had to be killed
      */
     public void close() {
+        close(false);
+    }
+
+    /** @param atExit whether the JVM is exiting (the shutdown hook): then a wait for running calls is announced */
+    private void close(boolean atExit) {
         CompletableFuture<Void> done;
         List<ProcessWorker> eof = new ArrayList<>();
         List<Call> waiting;
@@ -1172,7 +1190,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             return;
         }
         try {
-            shutdown(eof, waiting);
+            shutdown(eof, waiting, atExit);
         } finally {
             ContextRegistry.unregister(this);
             starter.shutdown();
@@ -1180,7 +1198,14 @@ public final class ContextCore implements ProcessWorker.Listener {
         }
     }
 
-    private void shutdown(List<ProcessWorker> eof, List<Call> waiting) {
+    /**
+     * How long an idle worker may take to exit once its input is closed, whatever the grace period (which is for
+     * running calls): the JVM's exit, a stateful task's close function, a class-data archive being written.
+     */
+    private static final long IDLE_EXIT_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    private void shutdown(List<ProcessWorker> eof, List<Call> waiting, boolean atExit) {
+        long start = System.nanoTime();
         eof.forEach(ProcessWorker::closeInput);
         for (Call c : waiting) {
             c.fail(new IllegalStateException("worker context closed before " + c.fn + " started"));
@@ -1190,26 +1215,29 @@ public final class ContextCore implements ProcessWorker.Listener {
             }
             c.settled.complete(null);
         }
-        long deadline = System.nanoTime() + config.gracePeriod().toNanos();
-        awaitQuiet(deadline);
-        List<ProcessWorker> stragglers = new ArrayList<>();
-        for (;;) { // kill what is left, including workers whose start was still under way
-            List<ProcessWorker> now;
+        long grace = config.gracePeriod().toNanos();
+        if (atExit && grace > 0) {
+            int running;
             synchronized (lock) {
-                now = new ArrayList<>(live);
-                now.removeAll(stragglers);
-                forcedKills.addAll(now);
+                running = busy.size();
             }
-            for (ProcessWorker w : now) {
-                telemetry.killing(w, "still running when the context's grace period (" + config.gracePeriod()
-                        + ") elapsed");
-                w.kill();
-            }
-            stragglers.addAll(now);
-            if (awaitQuiet(System.nanoTime() + TimeUnit.SECONDS.toNanos(1))) {
-                break;
+            if (running > 0) {
+                // Not through the logger: java.util.logging closes its handlers in a shutdown hook of its own.
+                System.err.println("Offload: the JVM is exiting; waiting up to " + config.gracePeriod() + " for "
+                        + running + " running call" + (running == 1 ? "" : "s") + " to finish (WorkerConfig"
+                        + ".gracePeriod), then killing " + (running == 1 ? "its worker" : "their workers"));
             }
         }
+        awaitQuiet(start + grace);
+        List<ProcessWorker> stragglers = new ArrayList<>();
+        Set<ProcessWorker> idleAtClose = new HashSet<>(eof);
+        // Running calls and starts still under way get the grace period; idle workers at least IDLE_EXIT_NANOS.
+        killLive(stragglers, idleAtClose, "still running when the context's grace period (" + config.gracePeriod()
+                + ") elapsed");
+        awaitQuiet(start + Math.max(grace, IDLE_EXIT_NANOS));
+        do { // kill what is left
+            killLive(stragglers, Set.of(), "did not exit once the context closed");
+        } while (!awaitQuiet(System.nanoTime() + TimeUnit.SECONDS.toNanos(1)));
         List<WorkerExit> failures;
         synchronized (lock) {
             failures = new ArrayList<>(closeFailures);
@@ -1226,11 +1254,30 @@ public final class ContextCore implements ProcessWorker.Listener {
         }
         for (ProcessWorker w : stragglers) {
             WorkerExit e = w.exit().join();
-            report.addSuppressed(broken(e, " and was killed because it was still running when the grace period ("
-                    + config.gracePeriod() + ") elapsed"));
+            report.addSuppressed(broken(e, idleAtClose.contains(w)
+                    ? " and was killed because it had not exited " + java.time.Duration.ofNanos(Math.max(grace, IDLE_EXIT_NANOS))
+                            + " after its input closed"
+                    : " and was killed because it was still running when the grace period (" + config.gracePeriod()
+                            + ") elapsed"));
         }
         logger().log(System.Logger.Level.WARNING, "worker context closed uncleanly: " + report.getMessage());
         throw report;
+    }
+
+    /** Kills the live workers that are neither in {@code killed} already nor {@code spared}, and adds them there. */
+    private void killLive(List<ProcessWorker> killed, Set<ProcessWorker> spared, String reason) {
+        List<ProcessWorker> now;
+        synchronized (lock) {
+            now = new ArrayList<>(live);
+            now.removeAll(killed);
+            now.removeAll(spared);
+            forcedKills.addAll(now);
+        }
+        for (ProcessWorker w : now) {
+            telemetry.killing(w, reason);
+            w.kill();
+        }
+        killed.addAll(now);
     }
 
     /** Caller holds {@code lock}: no worker alive or starting, and every exit reported. */
@@ -1258,7 +1305,7 @@ public final class ContextCore implements ProcessWorker.Listener {
     CompletableFuture<Void> closeAsync() {
         return CompletableFuture.runAsync(() -> {
             try {
-                close();
+                close(true);
             } catch (BrokenWorkerException e) {
                 logger().log(System.Logger.Level.WARNING, "worker context closed at JVM exit: " + e.getMessage());
             }

@@ -244,6 +244,9 @@ final class WorkerLoop {
         } catch (FrameTooLargeException e) {
             throw new IllegalStateException("the result of " + target.id + " is too large to send: " + e.getMessage()
                     + "; return less, or raise WorkerConfig.builder().maxFrameSize(...)", e);
+        } catch (IOException | RuntimeException e) {
+            // Unchecked, as for arguments at the call site: the function did not throw this, its codec did.
+            throw new IllegalStateException("cannot encode the result of " + target.id + ": " + e.getMessage(), e);
         }
     }
 

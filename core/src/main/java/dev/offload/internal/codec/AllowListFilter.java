@@ -22,7 +22,34 @@ final class AllowListFilter implements ObjectInputFilter {
             "java.util.ImmutableCollections$MapN", "java.util.ImmutableCollections$Map1",
             "java.util.Arrays$ArrayList", "java.util.AbstractMap$SimpleEntry",
             "java.util.AbstractMap$SimpleImmutableEntry", "java.util.Collections$ReverseComparator",
-            "java.time.Ser");
+            "java.util.Collections$ReverseComparator2", "java.lang.String$CaseInsensitiveComparator",
+            "java.time.Ser",
+            // what the Collections factories return
+            "java.util.Collections$EmptyList", "java.util.Collections$EmptySet", "java.util.Collections$EmptyMap",
+            "java.util.Collections$SingletonList", "java.util.Collections$SingletonSet",
+            "java.util.Collections$SingletonMap", "java.util.Collections$UnmodifiableCollection",
+            "java.util.Collections$UnmodifiableList", "java.util.Collections$UnmodifiableRandomAccessList",
+            "java.util.Collections$UnmodifiableSet", "java.util.Collections$UnmodifiableSortedSet",
+            "java.util.Collections$UnmodifiableNavigableSet", "java.util.Collections$UnmodifiableMap",
+            "java.util.Collections$UnmodifiableSortedMap", "java.util.Collections$UnmodifiableNavigableMap",
+            "java.util.Collections$SynchronizedCollection", "java.util.Collections$SynchronizedList",
+            "java.util.Collections$SynchronizedRandomAccessList", "java.util.Collections$SynchronizedSet",
+            "java.util.Collections$SynchronizedSortedSet", "java.util.Collections$SynchronizedNavigableSet",
+            "java.util.Collections$SynchronizedMap", "java.util.Collections$SynchronizedSortedMap",
+            "java.util.Collections$SynchronizedNavigableMap",
+            "java.util.EnumSet", "java.util.EnumSet$SerializationProxy", "java.util.RegularEnumSet",
+            "java.util.JumboEnumSet",
+            // the other standard collections, and the lock a ConcurrentHashMap writes for compatibility
+            "java.util.Vector", "java.util.Stack", "java.util.Hashtable", "java.util.IdentityHashMap",
+            "java.util.PriorityQueue",
+            "java.util.concurrent.ConcurrentHashMap", "java.util.concurrent.ConcurrentHashMap$Segment",
+            "java.util.concurrent.locks.ReentrantLock", "java.util.concurrent.locks.ReentrantLock$Sync",
+            "java.util.concurrent.locks.ReentrantLock$NonfairSync",
+            "java.util.concurrent.locks.AbstractQueuedSynchronizer",
+            "java.util.concurrent.locks.AbstractOwnableSynchronizer",
+            "java.util.concurrent.ConcurrentSkipListMap", "java.util.concurrent.ConcurrentSkipListSet",
+            "java.util.concurrent.CopyOnWriteArrayList", "java.util.concurrent.CopyOnWriteArraySet",
+            "java.util.concurrent.ConcurrentLinkedQueue", "java.util.concurrent.ConcurrentLinkedDeque");
     private static final int MAX_DEPTH = 200;
 
     private final ObjectInputFilter userFilter;

@@ -83,10 +83,65 @@ public final class FunctionId {
         return new FunctionId(Wire.readString(in), Wire.readString(in), Wire.readString(in), Kind.values()[k]);
     }
 
-    /** A readable form for messages, e.g. {@code com.example.Fns.fib(I)J}. */
+    /**
+     * A readable form for messages, in Java's terms: {@code com.example.Fns.fib(int)},
+     * {@code new com.example.Point(int, int)}, {@code com.example.Shapes.area(com.example.Shape, double[])}.
+     */
     @Override
     public String toString() {
-        return owner + "." + name + descriptor;
+        StringBuilder s = new StringBuilder();
+        if (name.equals("<init>")) {
+            s.append("new ").append(owner);
+        } else {
+            s.append(owner).append('.').append(name);
+        }
+        s.append('(');
+        int i = descriptor.indexOf('(') + 1;
+        int end = descriptor.indexOf(')');
+        if (i <= 0 || end < i) {
+            return owner + "." + name + descriptor; // not a method descriptor: as it came
+        }
+        boolean first = true;
+        while (i < end) {
+            int dims = 0;
+            while (descriptor.charAt(i) == '[') {
+                dims++;
+                i++;
+            }
+            String type;
+            char c = descriptor.charAt(i);
+            if (c == 'L') {
+                int semi = descriptor.indexOf(';', i);
+                if (semi < 0 || semi > end) {
+                    return owner + "." + name + descriptor;
+                }
+                type = descriptor.substring(i + 1, semi).replace('/', '.');
+                i = semi + 1;
+            } else {
+                type = primitive(c);
+                if (type == null) {
+                    return owner + "." + name + descriptor;
+                }
+                i++;
+            }
+            s.append(first ? "" : ", ").append(type).append("[]".repeat(dims));
+            first = false;
+        }
+        return s.append(')').toString();
+    }
+
+    private static String primitive(char c) {
+        switch (c) {
+            case 'Z': return "boolean";
+            case 'B': return "byte";
+            case 'C': return "char";
+            case 'S': return "short";
+            case 'I': return "int";
+            case 'J': return "long";
+            case 'F': return "float";
+            case 'D': return "double";
+            default: return null;
+        }
     }
 
     @Override

@@ -175,6 +175,47 @@ class JavaCodecTest {
     }
 
     @Test
+    void theJdksCollectionsRoundTrip() throws IOException {
+        List<Object> values = List.of(
+                java.util.Collections.emptyList(), java.util.Collections.emptySet(), java.util.Collections.emptyMap(),
+                java.util.Collections.singletonList(1), java.util.Collections.singleton("s"),
+                java.util.Collections.singletonMap("k", 2),
+                java.util.Collections.unmodifiableList(new ArrayList<>(List.of(1, 2))),
+                java.util.Collections.unmodifiableList(new java.util.LinkedList<>(List.of(1, 2))),
+                java.util.Collections.unmodifiableSet(new java.util.HashSet<>(Set.of(1))),
+                java.util.Collections.unmodifiableMap(new HashMap<>(Map.of("a", 1))),
+                java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(Set.of(1, 2))),
+                java.util.Collections.unmodifiableSortedMap(new TreeMap<>(Map.of("a", 1))),
+                java.util.Collections.unmodifiableCollection(new ArrayList<>(List.of(3))).stream().toList(),
+                java.util.Collections.synchronizedList(new ArrayList<>(List.of(1))),
+                java.util.Collections.synchronizedMap(new HashMap<>(Map.of("a", 1))),
+                java.util.EnumSet.of(Color.RED), java.util.EnumSet.noneOf(Color.class),
+                new java.util.concurrent.ConcurrentHashMap<>(Map.of("a", 1)),
+                new java.util.concurrent.ConcurrentSkipListMap<>(Map.of("a", 1)),
+                new java.util.concurrent.ConcurrentSkipListSet<>(Set.of(1, 2)),
+                new java.util.concurrent.CopyOnWriteArrayList<>(List.of(1, 2)),
+                new java.util.concurrent.CopyOnWriteArraySet<>(Set.of(1)),
+                new java.util.concurrent.ConcurrentLinkedQueue<>(List.of(1)),
+                new java.util.concurrent.ConcurrentLinkedDeque<>(List.of(1)),
+                new java.util.Vector<>(List.of(1)), new java.util.Hashtable<>(Map.of("a", 1)),
+                new java.util.IdentityHashMap<>(Map.of("a", 1)), new java.util.Stack<>(),
+                java.util.Optional.of(1).stream().toList(), new java.util.PriorityQueue<>(List.of(3, 1, 2)));
+        for (Object v : values) {
+            Object back = roundTrip(v);
+            assertEquals(v.getClass(), back.getClass(), v.getClass().getName());
+            if (v instanceof java.util.Queue && !(v instanceof java.util.Deque)) {
+                assertEquals(new ArrayList<>((java.util.Collection<?>) v), new ArrayList<>((java.util.Collection<?>) back));
+            } else if (v instanceof java.util.IdentityHashMap) { // its keys are equal now, not the same objects
+                assertEquals(new HashMap<>((Map<?, ?>) v), new HashMap<>((Map<?, ?>) back));
+            } else if (v instanceof java.util.concurrent.ConcurrentLinkedDeque) {
+                assertEquals(List.copyOf((java.util.Collection<?>) v), List.copyOf((java.util.Collection<?>) back));
+            } else {
+                assertEquals(v, back, v.getClass().getName());
+            }
+        }
+    }
+
+    @Test
     void argumentsRoundTripByPosition() throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         codec.writeArguments(new Object[] {1, "two", null}, out);
