@@ -194,7 +194,9 @@ public final class MapOptions {
         private Builder() {}
 
         /**
-         * Sets how many tasks run at once (by default the capacity of the call's limiter).
+         * Sets how many tasks run at once (by default the capacity of the call's limiter). A map with its own
+         * concurrency runs under a limiter of its own with that many permits, apart from the default limiter; a map
+         * without one takes its permits from the default limiter, shared with every other call that names none.
          *
          * @param concurrency the number of tasks in flight at once, more than zero
          * @return this builder
