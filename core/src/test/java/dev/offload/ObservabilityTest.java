@@ -185,14 +185,24 @@ class ObservabilityTest {
         try (Stream<Path> files = Files.list(recordings)) {
             assertEquals(0, files.count(), "nothing records: workers must not either");
         }
+        java.io.PrintStream out = System.out;
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
         try (Recording r = new Recording()) {
             r.enable("dev.offload.Call");
             r.start();
+            java.io.PrintStream capture = new java.io.PrintStream(printed, true);
+            System.setOut(capture);
+            System.setErr(capture);
             try (WorkerContext ctx = WorkerContext.open(config)) {
                 assertEquals(9, ctx.runSync(Fns::square, 3));
             }
             r.stop();
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
         }
+        assertEquals("", printed.toString(), "a recording worker prints nothing of its own");
         List<Path> files;
         try (Stream<Path> s = Files.list(recordings)) {
             files = s.collect(Collectors.toList());

@@ -340,6 +340,9 @@ public final class ChildJvmLauncher implements Launcher {
                 command.addAll(archive.optionsFor(launchId));
             }
             if (config.flightRecordings() != null && parentRecords()) {
+                // Flight Recorder announces a recording on stdout, which would reach the user's output, unless its
+                // start-up messages are configured; at "warning" it still does (JDK 17 and 25), at "error" not.
+                command.add("-Xlog:jfr+startup=error:stderr");
                 command.add("-XX:StartFlightRecording:dumponexit=true,filename=" + config.flightRecordings()
                         .resolve("offload-worker-" + SELF.pid() + "-" + RECORDINGS.incrementAndGet() + ".jfr"));
             }
