@@ -370,7 +370,7 @@ public final class ChildJvmLauncher implements Launcher {
                 if (archive != null) {
                     archive.exited(launchId, exit.clean());
                 }
-            });
+            }, archive != null && archive.trainsAotCache(launchId) ? ClassDataArchive::isAotCacheMessage : null);
         } catch (IOException | RuntimeException e) {
             deleteQuietly(argfile);
             throw e;

@@ -164,6 +164,26 @@ final class ClassDataArchive {
                 : List.of("-XX:ArchiveClassesAtExit=" + out, "-Xlog:cds*=error:stderr", "-Doffload.train=true");
     }
 
+    /** Whether the worker of {@code launchId} writes an AOT cache as it exits (JDK 25+). */
+    boolean trainsAotCache(long launchId) {
+        Long trainer = TRAINING.get(archive);
+        return aot && trainer != null && trainer == launchId;
+    }
+
+    /**
+     * Whether a line of a worker's stderr is one the JDK prints while it writes an AOT cache at exit: it says so
+     * (and the JVM it launches to assemble the cache announces its options) even with {@code -Xlog:aot*=error},
+     * which a user should not see at the end of a program. The lines still reach a failure report's stderr tail.
+     */
+    static boolean isAotCacheMessage(String line) {
+        return line.startsWith("Temporary AOTConfiguration recorded: ")
+                || line.startsWith("Launching child process ") && line.contains(" to assemble AOT cache ")
+                || line.startsWith("Picked up JAVA_TOOL_OPTIONS: ") && line.contains("-XX:AOTCacheOutput=")
+                || line.startsWith("Reading AOTConfiguration ")
+                || line.startsWith("AOTCache creation is complete: ")
+                || line.startsWith("Removed temporary AOT configuration file ");
+    }
+
     private Path trainingFile(long launchId) {
         return archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + "-" + launchId
                 + ".tmp");
@@ -184,6 +204,8 @@ final class ClassDataArchive {
         } finally {
             try {
                 Files.deleteIfExists(out);
+                // JDK 25's AOTCacheOutput records into <output>.config first: left behind by a killed trainer.
+                Files.deleteIfExists(out.resolveSibling(out.getFileName() + ".config"));
             } catch (IOException e) {
                 // left for deleteStale
             }

@@ -17,10 +17,22 @@ public interface Launcher {
         /** Runs once the process has exited and been reaped, before anyone is told. */
         public final java.util.function.Consumer<WorkerExit> exited;
 
+        /**
+         * Lines of the process's stderr that only its tail keeps (for failure reports), never shown to the user; or
+         * null to show every line as it comes.
+         */
+        public final java.util.function.Predicate<String> unshown;
+
         public Launched(Process process, Runnable cleanup, java.util.function.Consumer<WorkerExit> exited) {
+            this(process, cleanup, exited, null);
+        }
+
+        public Launched(Process process, Runnable cleanup, java.util.function.Consumer<WorkerExit> exited,
+                java.util.function.Predicate<String> unshown) {
             this.process = process;
             this.cleanup = cleanup;
             this.exited = exited;
+            this.unshown = unshown;
         }
     }
 }

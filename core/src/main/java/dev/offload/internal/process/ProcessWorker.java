@@ -131,7 +131,8 @@ public final class ProcessWorker {
     private boolean exited;
     private boolean streamEnded;
 
-    private ProcessWorker(Process process, int maxFrameSize, Listener listener) {
+    private ProcessWorker(Process process, int maxFrameSize, Listener listener,
+            java.util.function.Predicate<String> unshown) {
         this.process = process;
         this.pid = process.pid();
         this.keeper = openKeeper(pid);
@@ -139,7 +140,7 @@ public final class ProcessWorker {
         this.stdout = process.getInputStream();
         this.reader = new FrameReader(stdout, maxFrameSize);
         this.writer = new FrameWriter(process.getOutputStream());
-        this.stderrThread = new Thread(new StderrPump(process.getErrorStream(), tail), "offload-stderr-" + pid);
+        this.stderrThread = new Thread(new StderrPump(process.getErrorStream(), tail, unshown), "offload-stderr-" + pid);
         stderrThread.setDaemon(true);
     }
 
@@ -157,7 +158,7 @@ public final class ProcessWorker {
         } catch (IOException e) {
             throw Secrets.broken("cannot start a worker process: " + e.getMessage(), -1, null, null, "", e);
         }
-        ProcessWorker w = new ProcessWorker(launched.process, maxFrameSize, listener);
+        ProcessWorker w = new ProcessWorker(launched.process, maxFrameSize, listener, launched.unshown);
         w.reader.spinBeforeBlocking(spinNanos);
         w.spinNanos = spinNanos;
         w.adaptiveSpin = adaptiveSpin;
