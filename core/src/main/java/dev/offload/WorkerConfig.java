@@ -376,10 +376,24 @@ public final class WorkerConfig {
          *
          * @param init the function each new worker runs once, or {@code null}
          * @return this builder
+         * @throws IllegalArgumentException if {@code init} is not a method reference a worker can run (a lambda, a
+         *     bound reference)
          */
         public Builder init(Fn0<?, ?> init) {
-            this.init = init;
+            this.init = checked("init", init);
             return this;
+        }
+
+        /** {@code fn} if a worker can run it (or null), else a refusal naming the setting. */
+        private static <F> F checked(String setting, F fn) {
+            if (fn != null) {
+                try {
+                    dev.offload.internal.Functions.of(fn);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("the " + setting + " function: " + e.getMessage(), e);
+                }
+            }
+            return fn;
         }
 
         /**
@@ -389,9 +403,10 @@ public final class WorkerConfig {
          *
          * @param retire the function a worker runs after each call, or {@code null}
          * @return this builder
+         * @throws IllegalArgumentException if {@code retire} is not a method reference a worker can run
          */
         public Builder retire(Fn0<Boolean, ?> retire) {
-            this.retire = retire;
+            this.retire = checked("retire", retire);
             return this;
         }
 

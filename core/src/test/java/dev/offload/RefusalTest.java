@@ -61,6 +61,28 @@ class RefusalTest {
     }
 
     @Test
+    void anArrayConstructorReferenceIsRefusedForWhatItIs() {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ctx.runSync(int[]::new, 3));
+            assertTrue(e.getMessage().startsWith("cannot run an array constructor reference in a worker"),
+                    e.getMessage());
+            assertNoWorkerStarted(ctx);
+        }
+    }
+
+    @Test
+    void anInitOrRetireFunctionAWorkerCannotRunIsRefusedWhenConfigured() {
+        IllegalArgumentException init = assertThrows(IllegalArgumentException.class,
+                () -> WorkerConfig.builder().init(() -> null));
+        assertTrue(init.getMessage().startsWith("the init function: cannot run a lambda in a worker"),
+                init.getMessage());
+        IllegalArgumentException retire = assertThrows(IllegalArgumentException.class,
+                () -> WorkerConfig.builder().retire(() -> true));
+        assertTrue(retire.getMessage().startsWith("the retire function: cannot run a lambda"), retire.getMessage());
+    }
+
+    @Test
     void argumentThatCannotBeEncodedIsRefusedBeforeAnyWorker() {
         try (WorkerContext ctx = WorkerContext.open()) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

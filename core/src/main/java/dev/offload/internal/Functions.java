@@ -49,6 +49,13 @@ public final class Functions {
         }
         String impl = sl.getImplMethodName();
         String owner = sl.getImplClass().replace('/', '.');
+        if (impl.startsWith("lambda$") && sl.getInstantiatedMethodType().contains(")[")
+                && sl.getCapturedArgCount() == 0) {
+            String type = sl.getInstantiatedMethodType();
+            return "cannot run an array constructor reference in a worker (" + type + ", such as int[]::new): it"
+                    + " compiles to a lambda, which a worker cannot find by name. Write a static method that returns"
+                    + " the new array and pass a reference to it";
+        }
         if (impl.startsWith("lambda$")) {
             return "cannot run a lambda in a worker (" + owner + "." + impl + "): a worker runs a method it finds"
                     + " by name and a lambda has none. Move the body into a static method and pass a reference to"
