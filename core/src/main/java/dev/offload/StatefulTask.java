@@ -52,7 +52,8 @@ public final class StatefulTask<A, S, T, R> {
          * Releases {@code state}.
          *
          * @param state the state {@code init} created in this worker
-         * @throws Exception anything; at the end of a map it is thrown from the map, unless something else was
+         * @throws Exception anything; at the end of a map the map throws an {@link IllegalStateException} naming the
+         *     slot, caused by it, unless something else was thrown first
          */
         void close(S state) throws Exception;
     }
