@@ -1,6 +1,7 @@
 package dev.offload;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -66,14 +67,28 @@ class PrestartTest {
         WorkerConfig config = WorkerConfig.builder().javaExecutable(slowJava("exec JAVA \"$@\"")).build();
         try (WorkerContext ctx = WorkerContext.open(config)) {
             dev.offload.internal.ContextCore core = dev.offload.internal.Secrets.core(ctx);
-            core.startFirstWorkerEarly();
-            core.startFirstWorkerEarly(); // one is starting: nothing more
+            assertTrue(core.startFirstWorkerEarly());
+            assertFalse(core.startFirstWorkerEarly()); // one is starting: nothing more
             assertEquals(9, ctx.runSync(Fns::square, 3));
-            core.startFirstWorkerEarly(); // one is idle: nothing more
+            assertFalse(core.startFirstWorkerEarly()); // one is idle: nothing more
             assertEquals(16, ctx.runSync(Fns::square, 4));
             WorkerStatistics s = ctx.statistics();
             assertEquals(1, s.workersStarted(), s.toString());
             assertEquals(1, s.idleWorkers(), s.toString());
+        }
+    }
+
+    @Test
+    void aWorkerStartedEarlyForACallThatWasThenRefusedExitsOnceItIsUp() throws Exception {
+        WorkerConfig config = WorkerConfig.builder().javaExecutable(slowJava("exec JAVA \"$@\"")).build();
+        try (WorkerContext ctx = WorkerContext.open(config)) {
+            dev.offload.internal.ContextCore core = dev.offload.internal.Secrets.core(ctx);
+            assertTrue(core.startFirstWorkerEarly());
+            core.unwantEarlyStart(); // what the Kotlin front end does when it finds no serializer for the call
+            Eventually.within(WAIT, "the unwanted worker started and exited",
+                    () -> ctx.statistics().workersStarted() == 1 && NoWorkerLeft.liveWorkers().isEmpty());
+            assertEquals(0, ctx.statistics().idleWorkers());
+            assertEquals(4, ctx.runSync(Fns::square, 2)); // a later call starts its own
         }
     }
 

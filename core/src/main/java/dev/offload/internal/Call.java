@@ -44,6 +44,8 @@ final class Call {
     int retries;
     /** We complete the future ourselves from here on (so its completion is not an abandonment). */
     volatile boolean delivering;
+    /** Whether the statistics have this call's outcome already: counted before its reply completes the future. */
+    volatile boolean counted;
 
     /** The caller blocks for the reply and would rather read it itself ({@link ContextCore#awaitReply}). */
     final boolean callerReads;

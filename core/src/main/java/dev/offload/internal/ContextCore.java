@@ -82,6 +82,8 @@ public final class ContextCore implements ProcessWorker.Listener {
      * starting a worker of its own: it waits in {@link #awaitingStart} and gets the next prestarted worker that is up.
      */
     private int unclaimedStarts;
+    /** How many of the unclaimed starts are of workers nobody wants any more (see {@link #unwantEarlyStart}). */
+    private int unwantedStarts;
     /** Calls that claimed a prestart under way, in order of arrival (see {@link #unclaimedStarts}). */
     private final ArrayDeque<Call> awaitingStart = new ArrayDeque<>();
     private boolean closing;
@@ -446,7 +448,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             if (!call.delivering) {
                 abandon(call);
             }
-            if (call.type != Protocol.SLOT_RELEASE) {
+            if (call.type != Protocol.SLOT_RELEASE && !call.counted) {
                 telemetry.callDone(call, e);
             }
         });
@@ -564,6 +566,7 @@ public final class ContextCore implements ProcessWorker.Listener {
                     call.worker = w;
                 } else if (call.lease == null && unclaimedStarts > 0) {
                     unclaimedStarts--; // a prestarted worker is on its way, and further along than a new one
+                    unwantedStarts = Math.min(unwantedStarts, unclaimedStarts); // wanted again if it was not
                     lock.notifyAll(); // a prestart(n) waiting for it no longer should
                     awaitingStart.add(call);
                     return;
@@ -842,6 +845,7 @@ public final class ContextCore implements ProcessWorker.Listener {
                         + " with " + codecName(call.codec) + ": " + e.getMessage(), e));
                 return;
             }
+            countedBeforeCompletion(call, null);
             call.future.complete(value);
         } else {
             Throwable t;
@@ -851,7 +855,19 @@ public final class ContextCore implements ProcessWorker.Listener {
             } catch (IOException e) {
                 t = new IllegalStateException("cannot decode the exception thrown by " + call.fn + ": " + e, e);
             }
+            countedBeforeCompletion(call, t);
             call.future.completeExceptionally(t);
+        }
+    }
+
+    /**
+     * Counts a replied call in the statistics before its future completes: a caller resumed by that completion (a
+     * coroutine, on another thread) then reads statistics that include it.
+     */
+    private void countedBeforeCompletion(Call call, Throwable failure) {
+        if (call.type != Protocol.SLOT_RELEASE) {
+            call.counted = true;
+            telemetry.callDone(call, failure);
         }
     }
 
@@ -999,9 +1015,13 @@ public final class ContextCore implements ProcessWorker.Listener {
             if (call == null) {
                 unclaimedStarts--;
                 lock.notifyAll(); // a prestart(n) may be waiting for this start
+                boolean unwanted = unwantedStarts > 0;
+                if (unwanted) {
+                    unwantedStarts--;
+                }
                 if (w != null) {
-                    closeIt = closing;
-                    if (!closing) {
+                    closeIt = closing || unwanted;
+                    if (!closeIt) {
                         pushIdle(w);
                     }
                 }
@@ -1044,12 +1064,14 @@ public final class ContextCore implements ProcessWorker.Listener {
     /**
      * If this context has no worker at all (none idle, running or starting), starts one in the background for the
      * call about to be submitted to claim: its set-up (serializers, say) then overlaps the worker's JVM start-up.
-     * Otherwise nothing.
+     * Otherwise nothing. If the call is then refused before it is submitted, {@link #unwantEarlyStart} undoes this.
+     *
+     * @return whether a worker is starting for this call
      */
-    public void startFirstWorkerEarly() {
+    public boolean startFirstWorkerEarly() {
         synchronized (lock) {
             if (closing || !live.isEmpty() || starting > 0 || !idle.isEmpty()) {
-                return;
+                return false;
             }
             starting++;
             unclaimedStarts++;
@@ -1065,6 +1087,20 @@ public final class ContextCore implements ProcessWorker.Listener {
         } catch (java.util.concurrent.RejectedExecutionException e) { // close() finished meanwhile
             dropReservedStarts(1);
         }
+        return true;
+    }
+
+    /**
+     * The call a worker was started early for was refused (no serializer for its types, say): unless another call
+     * claims that worker first, it exits as soon as it is up instead of waiting idle, so a refused call leaves no
+     * worker behind.
+     */
+    public void unwantEarlyStart() {
+        synchronized (lock) {
+            if (unclaimedStarts > unwantedStarts) {
+                unwantedStarts++;
+            }
+        }
     }
 
     /** Forgets {@code k} reserved starts that will not happen; calls that claimed them fail (the context closed). */
@@ -1075,6 +1111,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             for (int i = 0; i < k; i++) { // unclaimed ones first
                 if (unclaimedStarts > 0) {
                     unclaimedStarts--;
+                    unwantedStarts = Math.min(unwantedStarts, unclaimedStarts);
                 } else if (!awaitingStart.isEmpty()) {
                     orphans.add(awaitingStart.pollLast());
                 }

@@ -3,7 +3,6 @@ package dev.offload.coroutines
 import dev.offload.coroutines.internal.KotlinFunctions
 import dev.offload.coroutines.internal.KotlinxCodec
 import dev.offload.coroutines.internal.SlotFunctions
-import dev.offload.coroutines.internal.serializerOf
 import kotlin.reflect.KType
 import kotlin.reflect.typeOf
 
@@ -42,9 +41,7 @@ public class StatefulMapTask<in T, out R> @PublishedApi internal constructor(
     internal fun addressed(format: PayloadFormat): SlotFunctions {
         val types = listOfNotNull(argumentType, itemType)
         val codec = KotlinxCodec.forCall(
-            format,
-            types.mapIndexed { i, t -> serializerOf(t, if (i == 0 && argumentType != null) "slot argument" else "item") },
-            serializerOf(resultType, "result"),
+            format, types, if (argumentType != null) listOf("slot argument", "item") else listOf("item"), resultType,
         )
         return SlotFunctions(
             KotlinFunctions.of(init, if (initTakesArgument) 2 else 1), initTakesArgument, KotlinFunctions.of(apply, 2),

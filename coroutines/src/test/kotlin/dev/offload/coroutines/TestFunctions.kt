@@ -151,3 +151,43 @@ fun closeSlot(state: SlotState) {
         java.io.File(state.argument).appendText("${state.slot} ${ProcessHandle.current().pid()} ${state.items}\n")
     }
 }
+
+// Kotlin types the JVM signature does not show (KotlinTypesSpec): the worker must use the caller's serializers.
+
+fun twice(d: kotlin.time.Duration): kotlin.time.Duration = d * 2
+
+fun secondsOf(d: kotlin.time.Duration): Long = d.inWholeSeconds
+
+fun withNulls(n: Int): List<String?> = List(n) { if (it % 2 == 0) "s$it" else null }
+
+fun countNulls(m: Map<String, List<Int?>>): Int = m.values.sumOf { l -> l.count { it == null } }
+
+fun nextUInt(u: UInt): UInt = u - 1u
+
+fun bigULong(n: Int): ULong = ULong.MAX_VALUE - n.toULong()
+
+@Serializable
+sealed class Shape {
+    @Serializable
+    data class Circle(val r: Double) : Shape()
+
+    @Serializable
+    data class Square(val side: Double) : Shape()
+}
+
+fun area(s: Shape): Double = when (s) {
+    is Shape.Circle -> 3.0 * s.r * s.r
+    is Shape.Square -> s.side * s.side
+}
+
+fun describeAny(a: Any): String = a.javaClass.simpleName + ":" + a
+
+fun pairWithNull(p: Pair<Int, String?>): String = "${p.first}/${p.second}"
+
+@Serializable
+@JvmInline
+value class Label(val text: String)
+
+fun shout(l: Label): Label = Label(l.text.uppercase())
+
+fun optionalMeters(m: Meters?): Meters? = m?.let { Meters(it.value + 1) }

@@ -261,15 +261,34 @@ final class WorkerLoop {
         }
     }
 
+    /**
+     * The worker's instance of a codec: {@code name} is its class, created with its no-argument constructor, or
+     * (Offload's Kotlin codecs) its class, a newline and a parameter for its {@code (String)} constructor: the
+     * caller's types, so that both sides use the same serializers.
+     */
     private Codec codec(String name) throws ReflectiveOperationException {
         Codec c = codecs.get(name);
         if (c == null) {
-            Class<?> k = Class.forName(name, true, ClassLoader.getSystemClassLoader());
-            c = (Codec) k.getConstructor().newInstance();
+            int nl = name.indexOf('\n');
+            Class<?> k = Class.forName(nl < 0 ? name : name.substring(0, nl), true, ClassLoader.getSystemClassLoader());
+            try {
+                c = (Codec) (nl < 0 ? k.getConstructor().newInstance()
+                        : k.getConstructor(String.class).newInstance(name.substring(nl + 1)));
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                if (e.getCause() instanceof RuntimeException) {
+                    throw (RuntimeException) e.getCause(); // the codec's own refusal, as it said it
+                }
+                throw e;
+            }
+            if (codecs.size() >= MAX_CODECS) {
+                codecs.clear(); // one per type signature called: a bound, not a cache policy
+            }
             codecs.put(name, c);
         }
         return c;
     }
+
+    private static final int MAX_CODECS = 256;
 
     private void sendBroken(long callId, String reason, Throwable cause) throws IOException {
         FrameBuffer b = new FrameBuffer(maxFrameSize);

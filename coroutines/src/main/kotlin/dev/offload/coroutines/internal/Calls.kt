@@ -25,11 +25,16 @@ internal fun serializerOf(type: KType, role: String): KSerializer<Any?> = try {
     serializer(type)
 } catch (e: SerializationException) {
     throw IllegalArgumentException(
-        "no serializer for the $role type $type: annotate the class with @Serializable (kotlinx-serialization), " +
-            "or pass a type that has one. ${e.message}",
+        "no serializer for the $role type ${type.plain()}: annotate the class with @Serializable " +
+            "(kotlinx-serialization), or pass a type that has one. ${e.message?.let(::plain)}",
         e,
     )
 }
+
+/** A type's name without the note Kotlin adds when kotlin-reflect is absent (Offload does not need it). */
+private fun KType.plain(): String = plain(toString())
+
+private fun plain(text: String): String = text.replace(" (Kotlin reflection is not available)", "")
 
 /**
  * Runs one call: picks the context and format, submits, and maps coroutine cancellation to the worker. The
@@ -54,12 +59,17 @@ internal suspend fun callInWorker(
     val target = context ?: coroutineContext[WorkerContextElement]?.context ?: Offload.defaultContext()
     // A context's first call: its worker's JVM starts while this call looks up its serializers (in a fresh JVM,
     // kotlinx.serialization's own set-up is about 100 ms here); the call then takes that worker.
-    Secrets.core(target).startFirstWorkerEarly()
-    val codec = KotlinxCodec.forCall(
-        format ?: coroutineContext[WorkerContextElement]?.format ?: PayloadFormat.Json,
-        types.mapIndexed { i, t -> serializerOf(t, "argument ${i + 1}") },
-        serializerOf(resultType, "result"),
-    )
+    val core = Secrets.core(target)
+    val early = core.startFirstWorkerEarly()
+    val codec = try {
+        KotlinxCodec.forCall(
+            format ?: coroutineContext[WorkerContextElement]?.format ?: PayloadFormat.Json,
+            types, ARGUMENT_ROLES.subList(0, types.size), resultType,
+        )
+    } catch (e: IllegalArgumentException) {
+        if (early) core.unwantEarlyStart() // refused: the worker started for it exits once it is up
+        throw e
+    }
     val options = CallOptions.builder().killOnCancel(killOnCancel).limiter(limiter).codec(codec).build()
     // callerWaits: the caller is suspended until the result, so a large ByteArray goes from its own array.
     // A coroutine does not poll for its reply before suspending. Polling was built and measured twice (a
@@ -67,7 +77,7 @@ internal suspend fun callInWorker(
     // its worker has stopped spinning, so it rarely gets back into the spinning rhythm. The harness showed 14.5 µs
     // against 13.1 with spinning off on 2026-11-22. Instead, while one call at a time waits, the worker's reader
     // thread and the worker itself may spin between calls, yielding to this coroutine's thread (SpinChooser).
-    val future = Secrets.core(target).submit(id, fn.javaClass.classLoader, args, options,
+    val future = core.submit(id, fn.javaClass.classLoader, args, options,
         resumesThroughADispatcher(coroutineContext), callerWaits)
     if (taskTimeout != null) {
         // The clock starts once a worker has the call; timing out completes the future, which kills that worker.
@@ -147,3 +157,5 @@ private suspend fun awaitCall(future: CallFuture<Any?>): Any? {
 }
 
 private val REAP_TIMEOUT = 10.seconds
+
+private val ARGUMENT_ROLES = listOf("argument 1", "argument 2", "argument 3", "argument 4")

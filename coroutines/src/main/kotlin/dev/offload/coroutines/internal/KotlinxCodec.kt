@@ -9,6 +9,7 @@ import java.io.DataOutputStream
 import java.io.InputStream
 import java.io.OutputStream
 import java.lang.reflect.Type
+import kotlin.reflect.KType
 import kotlinx.serialization.ExperimentalSerializationApi
 import kotlinx.serialization.KSerializer
 import kotlinx.serialization.builtins.nullable
@@ -19,13 +20,23 @@ import kotlinx.serialization.serializer
 
 /**
  * kotlinx-serialization as an Offload [Codec]. In the parent an instance carries the serializers chosen from the
- * call's reified types; in the worker the no-argument instance resolves serializers from the target method's
- * generic signature. Each value travels as its own length-prefixed block.
+ * call's reified types, and describes those types to the worker ([workerClassName], see [TypeDescriptors]); the
+ * worker's instance rebuilds the same serializers from that description, so both sides agree on every type the
+ * JVM signature cannot tell (nullable type arguments, unsigned numbers, `Duration`, a sealed class's subclass). The
+ * no-argument instance, for a caller that sends no types, resolves serializers from the target method's generic
+ * signature. Each value travels as its own length-prefixed block.
  */
 internal abstract class KotlinxCodec(
     private val argumentSerializers: List<KSerializer<Any?>>?,
     private val resultSerializer: KSerializer<Any?>?,
+    /** In the parent: the call's types for the worker ([TypeDescriptors.describe]); null in a worker. */
+    private val typeDescription: String? = null,
+    /** In a worker built from the caller's types: the result's class, to box a value class the JVM returns bare. */
+    private val resultClass: Class<*>? = null,
 ) : Codec {
+    override fun workerClassName(): String =
+        if (typeDescription == null) javaClass.name else javaClass.name + "\n" + typeDescription
+
     protected abstract fun encode(serializer: KSerializer<Any?>, value: Any?): ByteArray
 
     protected abstract fun decode(serializer: KSerializer<Any?>, bytes: ByteArray): Any?
@@ -56,12 +67,25 @@ internal abstract class KotlinxCodec(
         val data = DataInputStream(input)
         val n = data.readInt()
         require(n == parameterTypes.size) { "got $n arguments for a function of ${parameterTypes.size} parameters" }
-        return Array(n) { i -> readValue(serializerFor(parameterTypes[i]), data, input) }
+        val callers = argumentSerializers?.takeIf { it.size == n }
+        return Array(n) { i ->
+            if (callers != null) {
+                TypeDescriptors.fit(readValue(callers[i], data, input), parameterTypes[i])
+            } else {
+                readValue(serializerFor(parameterTypes[i]), data, input)
+            }
+        }
     }
 
     override fun writeResult(returnType: Type, result: Any?, out: OutputStream) {
         val data = DataOutputStream(out)
-        if (returnType == Void.TYPE) writeValue(UNIT, Unit, data, out) else writeValue(serializerFor(returnType), result, data, out)
+        val callers = resultSerializer
+        when {
+            returnType == Void.TYPE -> writeValue(UNIT, Unit, data, out)
+            callers != null && resultClass != null ->
+                writeValue(callers, TypeDescriptors.boxed(result, resultClass), data, out)
+            else -> writeValue(serializerFor(returnType), result, data, out)
+        }
         data.flush()
     }
 
@@ -149,14 +173,30 @@ internal abstract class KotlinxCodec(
         /** A bound on [BY_TYPE]: types are few in practice, but a worker must not grow without limit. */
         private const val MAX_CACHED_TYPES = 1024
 
-        fun forCall(
-            format: PayloadFormat,
-            arguments: List<KSerializer<Any?>>,
-            result: KSerializer<Any?>,
-        ): KotlinxCodec = when (format) {
-            PayloadFormat.Json -> KotlinxJsonCodec(arguments, result)
-            PayloadFormat.Binary -> KotlinxCborCodec(arguments, result)
+        /**
+         * The codec of a call with these argument and result types (reified at the call site), kept per types: the
+         * serializer lookups and the description cost microseconds, and a program calls few signatures.
+         *
+         * @param roles what each argument is, for messages ("argument 1", "item")
+         * @throws IllegalArgumentException naming the type that has no serializer
+         */
+        fun forCall(format: PayloadFormat, types: List<KType>, roles: List<String>, resultType: KType): KotlinxCodec {
+            val key = CallTypes(format, types, resultType)
+            CODECS[key]?.let { return it }
+            val arguments = types.mapIndexed { i, t -> serializerOf(t, roles[i]) }
+            val result = serializerOf(resultType, "result")
+            val description = TypeDescriptors.describe(types, resultType)
+            val codec = when (format) {
+                PayloadFormat.Json -> KotlinxJsonCodec(arguments, result, description)
+                PayloadFormat.Binary -> KotlinxCborCodec(arguments, result, description)
+            }
+            if (CODECS.size < MAX_CACHED_TYPES) CODECS[key] = codec
+            return codec
         }
+
+        private data class CallTypes(val format: PayloadFormat, val types: List<KType>, val result: KType)
+
+        private val CODECS = java.util.concurrent.ConcurrentHashMap<CallTypes, KotlinxCodec>()
     }
 }
 
@@ -164,8 +204,15 @@ internal abstract class KotlinxCodec(
 internal class KotlinxJsonCodec(
     arguments: List<KSerializer<Any?>>?,
     result: KSerializer<Any?>?,
-) : KotlinxCodec(arguments, result) {
+    description: String? = null,
+    resultClass: Class<*>? = null,
+) : KotlinxCodec(arguments, result, description, resultClass) {
     constructor() : this(null, null)
+
+    /** The worker's instance for a caller that described its types. */
+    constructor(description: String) : this(TypeDescriptors.rebuild(description))
+
+    private constructor(types: TypeDescriptors.Rebuilt) : this(types.arguments, types.result, null, types.resultClass)
 
     override fun encode(serializer: KSerializer<Any?>, value: Any?): ByteArray =
         JSON.encodeToString(serializer, value).toByteArray(Charsets.UTF_8)
@@ -183,8 +230,15 @@ internal class KotlinxJsonCodec(
 internal class KotlinxCborCodec(
     arguments: List<KSerializer<Any?>>?,
     result: KSerializer<Any?>?,
-) : KotlinxCodec(arguments, result) {
+    description: String? = null,
+    resultClass: Class<*>? = null,
+) : KotlinxCodec(arguments, result, description, resultClass) {
     constructor() : this(null, null)
+
+    /** The worker's instance for a caller that described its types. */
+    constructor(description: String) : this(TypeDescriptors.rebuild(description))
+
+    private constructor(types: TypeDescriptors.Rebuilt) : this(types.arguments, types.result, null, types.resultClass)
 
     override fun encode(serializer: KSerializer<Any?>, value: Any?): ByteArray = CBOR.encodeToByteArray(serializer, value)
 

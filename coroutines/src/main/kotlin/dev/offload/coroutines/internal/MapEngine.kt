@@ -71,8 +71,14 @@ internal fun mapEngine(
     require(taskTimeout == null || taskTimeout.isPositive()) { "taskTimeout must be > 0, was $taskTimeout" }
     require(maxFailures >= 0) { "maxFailures must be >= 0, was $maxFailures" }
     val stateful = work as? StatefulMapTask<*, *>
-    if (backend == MapOptions.Backend.CHILD_JVM) { // refuse lambdas and the like before any input is read
-        if (stateful == null) KotlinFunctions.of(work, 1) else stateful.check()
+    if (backend == MapOptions.Backend.CHILD_JVM) { // refuse lambdas and types without serializers before any input
+        if (stateful == null) {
+            KotlinFunctions.of(work, 1)
+            KotlinxCodec.forCall(PayloadFormat.Json, listOf(argType!!), listOf("item"), resultType!!)
+        } else {
+            stateful.check()
+            stateful.addressed(PayloadFormat.Json)
+        }
     }
     val limiter = concurrency?.let { Limiter.create(it) }
     val slots = when {

@@ -1,0 +1,179 @@
+package dev.offload.coroutines.internal
+
+import java.lang.reflect.Method
+import java.lang.reflect.ParameterizedType
+import java.lang.reflect.Type
+import kotlin.reflect.KClass
+import kotlin.reflect.KClassifier
+import kotlin.reflect.KType
+import kotlin.reflect.KTypeProjection
+import kotlin.reflect.KVariance
+import kotlinx.serialization.KSerializer
+import kotlinx.serialization.serializer
+
+/**
+ * The caller's Kotlin types, told to the worker in text so that its serializers are the caller's. A worker that
+ * chose serializers from the JVM signature got them wrong wherever erasure or mangling hides the Kotlin type:
+ * `List<String?>` (no nulls expected), `UInt` and `Duration` (plain `int` and `long` in the signature), a sealed
+ * class's subclass passed where the parameter is the sealed type.
+ *
+ * A description is the result type, then each argument type, one per line. A type is its class's binary name (the
+ * boxed one for a primitive), then its arguments in `<...>` separated by `,` (each `*`, or a type after an optional
+ * `in ` or `out `), then `?` if nullable: `java.util.List<java.lang.String?>`. The worker rebuilds each as a [KType]
+ * of its own (no kotlin-reflect needed) and asks kotlinx.serialization for its serializer.
+ */
+internal object TypeDescriptors {
+    /** The description of a call's types. */
+    fun describe(arguments: List<KType>, result: KType): String = buildString {
+        appendType(result)
+        for (t in arguments) {
+            append('\n')
+            appendType(t)
+        }
+    }
+
+    private fun StringBuilder.appendType(t: KType) {
+        val c = t.classifier as? KClass<*>
+            ?: throw IllegalArgumentException("the type $t is not a class: call with a concrete type")
+        append(c.javaObjectType.name)
+        if (t.arguments.isNotEmpty()) {
+            append('<')
+            t.arguments.forEachIndexed { i, p ->
+                if (i > 0) append(',')
+                val type = p.type
+                if (type == null) {
+                    append('*')
+                } else {
+                    when (p.variance) {
+                        KVariance.IN -> append("in ")
+                        KVariance.OUT -> append("out ")
+                        else -> {}
+                    }
+                    appendType(type)
+                }
+            }
+            append('>')
+        }
+        if (t.isMarkedNullable) append('?')
+    }
+
+    /** Serializers rebuilt in the worker from a description. */
+    class Rebuilt(val arguments: List<KSerializer<Any?>>, val result: KSerializer<Any?>, val resultClass: Class<*>)
+
+    /** The caller's serializers, from its description. */
+    fun rebuild(description: String): Rebuilt {
+        val loader = Thread.currentThread().contextClassLoader ?: ClassLoader.getSystemClassLoader()
+        val types = description.split('\n').map { Parser(it, loader).whole() }
+        val serializers = types.map {
+            try {
+                serializer(it)
+            } catch (e: Exception) {
+                throw IllegalArgumentException("the worker has no serializer for the caller's type $it: ${e.message}", e)
+            }
+        }
+        return Rebuilt(serializers.drop(1), serializers[0], (types[0].classifier as KClass<*>).javaObjectType)
+    }
+
+    /** A type as the worker rebuilds it: what kotlinx.serialization reads of a [KType]. */
+    private data class RebuiltType(
+        override val classifier: KClassifier,
+        override val arguments: List<KTypeProjection>,
+        override val isMarkedNullable: Boolean,
+    ) : KType {
+        override val annotations: List<Annotation> get() = emptyList()
+
+        override fun toString(): String = (classifier as KClass<*>).java.name +
+            (if (arguments.isEmpty()) "" else arguments.joinToString(",", "<", ">") { it.type?.toString() ?: "*" }) +
+            (if (isMarkedNullable) "?" else "")
+    }
+
+    private class Parser(private val s: String, private val loader: ClassLoader) {
+        private var i = 0
+
+        fun whole(): KType = type().also {
+            if (i != s.length) bad("unexpected '${s[i]}' at $i")
+        }
+
+        private fun type(): KType {
+            val start = i
+            while (i < s.length && s[i] != '<' && s[i] != '>' && s[i] != ',' && s[i] != '?') i++
+            val name = s.substring(start, i)
+            val type = try {
+                Class.forName(name, false, loader)
+            } catch (e: ClassNotFoundException) {
+                throw IllegalArgumentException("the caller's type $name is not on the worker's classpath", e)
+            }
+            val arguments = mutableListOf<KTypeProjection>()
+            if (i < s.length && s[i] == '<') {
+                i++
+                arguments += projection()
+                while (i < s.length && s[i] == ',') {
+                    i++
+                    arguments += projection()
+                }
+                if (i >= s.length || s[i] != '>') bad("missing '>'")
+                i++
+            }
+            val nullable = i < s.length && s[i] == '?'
+            if (nullable) i++
+            return RebuiltType(type.kotlin, arguments, nullable)
+        }
+
+        private fun projection(): KTypeProjection = when {
+            s.startsWith("*", i) -> KTypeProjection.STAR.also { i++ }
+            s.startsWith("in ", i) -> { i += 3; KTypeProjection.contravariant(type()) }
+            s.startsWith("out ", i) -> { i += 4; KTypeProjection.covariant(type()) }
+            else -> KTypeProjection.invariant(type())
+        }
+
+        private fun bad(what: String): Nothing = throw IllegalArgumentException("bad type description \"$s\": $what")
+    }
+
+    /**
+     * [value], decoded with the caller's serializer, as the JVM method takes it: a value class (`UInt`, `Duration`,
+     * your own) whose parameter the JVM signature declares as its underlying type is unboxed.
+     */
+    fun fit(value: Any?, parameter: Type): Any? {
+        if (value == null) return null
+        val raw = when (parameter) {
+            is Class<*> -> parameter
+            is ParameterizedType -> parameter.rawType as? Class<*> ?: return value
+            else -> return value
+        }
+        if (raw.kotlin.javaObjectType.isInstance(value)) return value
+        val unbox = UNBOX.get(value.javaClass) ?: return value
+        return unbox.invoke(value)
+    }
+
+    /** [value], returned by the JVM method, as the caller's type [type]: a value class the JVM returned bare is boxed. */
+    fun boxed(value: Any?, type: Class<*>): Any? {
+        if (value == null || type.isInstance(value)) return value
+        val box = BOX.get(type) ?: return value
+        return box.invoke(null, value)
+    }
+
+    /** A value class's `unbox-impl()`, or null for other classes. */
+    private val UNBOX = object : ClassValue<Method?>() {
+        override fun computeValue(type: Class<*>): Method? = valueClassMethod(type) {
+            type.getMethod("unbox-impl")
+        }
+    }
+
+    /** A value class's static `box-impl(underlying)`, or null for other classes. */
+    private val BOX = object : ClassValue<Method?>() {
+        override fun computeValue(type: Class<*>): Method? = valueClassMethod(type) {
+            type.declaredMethods.singleOrNull { it.name == "box-impl" && it.parameterCount == 1 }
+        }
+    }
+
+    private inline fun valueClassMethod(type: Class<*>, find: () -> Method?): Method? {
+        if (!type.isAnnotationPresent(JvmInline::class.java)) return null
+        return try {
+            find()?.also { it.isAccessible = true }
+        } catch (e: ReflectiveOperationException) {
+            null
+        } catch (e: RuntimeException) {
+            null
+        }
+    }
+}
