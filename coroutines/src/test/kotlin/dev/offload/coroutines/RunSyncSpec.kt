@@ -22,6 +22,17 @@ class RunSyncSpec : FunSpec({
         runSync(::nothing) shouldBe Unit
     }
 
+    test("statistics count a call by the time runSync returns, also where the coroutine resumes at once") {
+        kotlinx.coroutines.withContext(kotlinx.coroutines.Dispatchers.Unconfined) { // as in a suspend fun main
+            val ctx = currentWorkerContext()
+            val before = ctx.statistics().callsCompleted()
+            repeat(50) { i ->
+                runSync(::fib, 5)
+                ctx.statistics().callsCompleted() shouldBe before + i + 1
+            }
+        }
+    }
+
     test("a @Serializable data class argument and a List result round-trip") {
         val items = listOf(Item("a", 1.0), Item("b", 2.5))
         runSync(::heavier, items, 0.5) shouldBe listOf(Item("a", 1.5), Item("b", 3.0))
