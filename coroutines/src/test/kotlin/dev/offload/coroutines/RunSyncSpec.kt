@@ -124,10 +124,24 @@ class RunSyncSpec : FunSpec({
         e.message shouldStartWith "cannot run the local function local"
     }
 
-    test("an argument type without a serializer is refused before any worker") {
+    test("a reference Kotlin adapts to the call (a default argument left out) is refused for what it is") {
+        val e = shouldThrow<IllegalArgumentException> { runSync(::withDefault, 1) }
+        e.message shouldStartWith "cannot run this reference in a worker"
+        e.message shouldContain "default arguments left out"
+        runSync(::withDefault, 1, 2) shouldBe 3
+    }
+
+    test("an argument type without a serializer is refused before any worker, and leaves none behind") {
         val e = shouldThrow<IllegalArgumentException> { runSync(::takesNoSerializer, NoSerializer(1)) }
-        e.message shouldStartWith "no serializer for the argument 1 type dev.offload.coroutines.NoSerializer"
+        e.message shouldBe "no serializer for the argument 1 type dev.offload.coroutines.NoSerializer: annotate" +
+            " the class with @Serializable (kotlinx-serialization), or pass a type that has one. Serializer for class" +
+            " 'NoSerializer' is not found.\nPlease ensure that class is marked as '@Serializable' and that the" +
+            " serialization compiler plugin is applied.\n"
         currentWorkerContext().statistics().idleWorkers() shouldBe 0
+        // The worker started early for this call (a context's first) exits once it is up.
+        io.kotest.assertions.nondeterministic.eventually(kotlin.time.Duration.parse("20s")) {
+            dev.offload.coroutines.testing.WorkerLeaks.liveWorkerPids() shouldBe emptySet()
+        }
     }
 
     test("works under runTest: the worker runs in real time") {

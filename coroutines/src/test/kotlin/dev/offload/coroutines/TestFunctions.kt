@@ -191,3 +191,4 @@ value class Label(val text: String)
 fun shout(l: Label): Label = Label(l.text.uppercase())
 
 fun optionalMeters(m: Meters?): Meters? = m?.let { Meters(it.value + 1) }
+fun withDefault(a: Int, b: Int = 5): Int = a + b

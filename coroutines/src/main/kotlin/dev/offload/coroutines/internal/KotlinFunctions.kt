@@ -43,6 +43,14 @@ internal object KotlinFunctions {
     }
 
     private fun read(fn: Any, arity: Int): FunctionId {
+        if (fn is kotlin.jvm.internal.AdaptedFunctionReference) {
+            throw IllegalArgumentException(
+                "cannot run this reference in a worker (${fn.javaClass.name}): Kotlin adapted it to the call (default " +
+                    "arguments left out, a vararg spread, or a result turned into Unit), which makes it a lambda " +
+                    "that a worker cannot find by name. Pass every argument, or reference a function whose " +
+                    "parameters and result match the call exactly",
+            )
+        }
         if (fn !is CallableReference) {
             val name = fn.javaClass.name
             throw IllegalArgumentException(
