@@ -18,7 +18,7 @@ import kotlinx.coroutines.flow.toList
  *
  * ```kotlin
  * val sizes: Flow<Long> = files.asFlow().mapInWorkers(::compress, concurrency = 4, taskTimeout = 30.seconds)
- * val firstThree = numbers.mapInWorkers(::fib).take(3).toList()   // the rest is cancelled, workers killed
+ * val firstThree = numbers.asFlow().mapInWorkers(::fib).take(3).toList() // the rest is cancelled, workers killed
  * ```
  *
  * Errors: with [MapOptions.Errors.FAIL_FAST] (default) the first failure cancels everything in flight and is
