@@ -32,14 +32,19 @@ public class CodecBench {
 
     private final Bytes buffer = new Bytes();
     private final Codec java = new JavaCodec();
+    // As a call builds them: the parent's codec carries the serializers and the description of the call's types
+    // (result first, then each argument: see TypeDescriptors); the worker's is rebuilt from that description.
+    private static final String INTS = "java.lang.Integer\njava.lang.Integer";
+    private static final String POINTS = KPoint.class.getName() + "\n" + KPoint.class.getName();
     private final Codec jsonInt = new KotlinxJsonCodec(List.of(MicroSerializers.intSerializer()),
-            MicroSerializers.intSerializer());
+            MicroSerializers.intSerializer(), INTS, null);
+    private final Codec workerJsonInt = new KotlinxJsonCodec(INTS);
     private final Codec jsonPoint = new KotlinxJsonCodec(List.of(MicroSerializers.pointSerializer()),
-            MicroSerializers.pointSerializer());
+            MicroSerializers.pointSerializer(), POINTS, null);
+    private final Codec workerJsonPoint = new KotlinxJsonCodec(POINTS);
     private final Codec cborPoint = new KotlinxCborCodec(List.of(MicroSerializers.pointSerializer()),
-            MicroSerializers.pointSerializer());
-    private final Codec workerJson = new KotlinxJsonCodec();
-    private final Codec workerCbor = new KotlinxCborCodec();
+            MicroSerializers.pointSerializer(), POINTS, null);
+    private final Codec workerCborPoint = new KotlinxCborCodec(POINTS);
     private int i;
 
     /** Both sides of one call: arguments out and in, result out and in. */
@@ -71,7 +76,7 @@ public class CodecBench {
 
     @Benchmark
     public Object kotlinJsonInt() throws IOException {
-        return call(jsonInt, workerJson, ONE_INT, int.class, i++);
+        return call(jsonInt, workerJsonInt, ONE_INT, int.class, i++);
     }
 
     @Benchmark
@@ -82,11 +87,11 @@ public class CodecBench {
 
     @Benchmark
     public Object kotlinJsonDataClass() throws IOException {
-        return call(jsonPoint, workerJson, ONE_KPOINT, KPoint.class, MicroSerializers.point(i++));
+        return call(jsonPoint, workerJsonPoint, ONE_KPOINT, KPoint.class, MicroSerializers.point(i++));
     }
 
     @Benchmark
     public Object kotlinBinaryDataClass() throws IOException {
-        return call(cborPoint, workerCbor, ONE_KPOINT, KPoint.class, MicroSerializers.point(i++));
+        return call(cborPoint, workerCborPoint, ONE_KPOINT, KPoint.class, MicroSerializers.point(i++));
     }
 }
