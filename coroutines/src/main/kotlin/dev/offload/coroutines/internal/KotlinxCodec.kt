@@ -152,7 +152,7 @@ internal abstract class KotlinxCodec(
          * The serializer of a common JVM type, taken directly: kotlinx's lookup by [Type] reflects its way there and
          * costs a fresh worker about 25 ms on its first call (measured with the class-data archive, 2026-11-22).
          */
-        private fun builtin(type: Type): KSerializer<*>? = when (type) {
+        internal fun builtin(type: Type): KSerializer<*>? = when (type) {
             Int::class.javaPrimitiveType, Int::class.javaObjectType -> Int.serializer()
             Long::class.javaPrimitiveType, Long::class.javaObjectType -> Long.serializer()
             Double::class.javaPrimitiveType, Double::class.javaObjectType -> Double.serializer()
