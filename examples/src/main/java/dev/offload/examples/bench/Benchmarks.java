@@ -628,7 +628,7 @@ public final class Benchmarks {
         Map<String, String> labels = Map.of(
                 "javaInt", "codec work of a Java Int -> Int call (Java codec; JMH, in memory)",
                 "kotlinJsonInt", "codec work of a Kotlin Int -> Int call (JSON; JMH, in memory)",
-                "javaRecord", "codec work of a Java record call, (Double, Double, String) (JDK serialization; JMH)",
+                "javaRecord", "codec work of a Java record call, (Double, Double, String) (compact record form; JMH)",
                 "kotlinJsonDataClass", "codec work of a Kotlin data class call, (Double, Double, String) (JSON; JMH)",
                 "kotlinBinaryDataClass", "codec work of a Kotlin data class call, (Double, Double, String) (CBOR; JMH)",
                 "writeAndRead16", "one frame written and read, 16-byte payload (header, CRC32C; JMH, in memory)");
