@@ -34,8 +34,10 @@ internal abstract class KotlinxCodec(
     /** In a worker built from the caller's types: the result's class, to box a value class the JVM returns bare. */
     private val resultClass: Class<*>? = null,
 ) : Codec {
-    override fun workerClassName(): String =
-        if (typeDescription == null) javaClass.name else javaClass.name + "\n" + typeDescription
+    /** Built once: every call of these types sends it. */
+    private val workerName = if (typeDescription == null) javaClass.name else javaClass.name + "\n" + typeDescription
+
+    override fun workerClassName(): String = workerName
 
     protected abstract fun encode(serializer: KSerializer<Any?>, value: Any?): ByteArray
 
