@@ -253,15 +253,17 @@ public final class JavaCodec implements Codec {
                 + " version of it?)");
     }
 
-    /** The class {@link #load} found last, with the name and context loader it was found by. */
-    private record Loaded(String name, ClassLoader context, Class<?> type) {
+    /** A class {@link #load} found, with the context loader it was found through. */
+    private record Loaded(ClassLoader context, Class<?> type) {
     }
 
     /**
-     * The last class loaded for a compact-form value: calls of one function read the same few types, and a lookup by
-     * name costs about 0.5 µs here (2026-11-22).
+     * Classes named in compact-form values, by name: a call's record and its enum or record components would take
+     * turns in a single entry, and a lookup by name costs about 0.5 µs here (2026-11-22). Bounded: cleared when full.
      */
-    private volatile Loaded lastLoaded;
+    private final java.util.concurrent.ConcurrentHashMap<String, Loaded> loaded =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_LOADED = 64;
 
     /**
      * A class named in a compact-form value: through the context class loader of this thread, else Offload's own
@@ -269,9 +271,9 @@ public final class JavaCodec implements Codec {
      */
     private Class<?> load(String name) throws IOException {
         ClassLoader context = Thread.currentThread().getContextClassLoader();
-        Loaded last = lastLoaded;
-        if (last != null && last.context == context && last.name.equals(name)) {
-            return last.type;
+        Loaded known = loaded.get(name);
+        if (known != null && known.context == context) {
+            return known.type;
         }
         ClassLoader own = JavaCodec.class.getClassLoader();
         Class<?> type;
@@ -287,7 +289,10 @@ public final class JavaCodec implements Codec {
                 throw new IOException("class " + name + " of a value is not on this JVM's classpath", e);
             }
         }
-        lastLoaded = new Loaded(name, context, type);
+        if (loaded.size() >= MAX_LOADED) {
+            loaded.clear();
+        }
+        loaded.put(name, new Loaded(context, type));
         return type;
     }
 
