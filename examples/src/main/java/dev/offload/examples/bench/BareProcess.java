@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** The parent's side of a {@link BareChild}: starts it with plain {@link ProcessBuilder} and trades frames. */
-final class BareProcess implements AutoCloseable {
+public final class BareProcess implements AutoCloseable {
     private final Process process;
     private final DataInputStream in;
     private final OutputStream out;

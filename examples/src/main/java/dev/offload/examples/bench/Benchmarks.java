@@ -43,6 +43,7 @@ public final class Benchmarks {
     /** The configuration of every Offload context here: the defaults, plus {@code --worker-options} if given. */
     private final WorkerConfig config;
     private final Map<String, Figure> figures = new LinkedHashMap<>();
+    private final JitWatch jit = new JitWatch();
     private final ExecutorService callers = Executors.newFixedThreadPool(2, r -> {
         Thread t = new Thread(r, "bench-caller");
         t.setDaemon(true);
@@ -161,14 +162,52 @@ public final class Benchmarks {
             perSecond(() -> KotlinBench.throughput(kotlinOff, 2, s.throughputNanos()));
             perSecond(() -> KotlinBench.throughputOnDefault(kotlinOff, 2, s.throughputNanos()));
             perSecond(() -> rawCalls(echo1, echo2, s.throughputNanos()));
+            KotlinBench.rawSuspend(List.of(echo1), s.echoWarmup(), 0, null);
+            perSecond(() -> KotlinBench.rawSuspend(List.of(echo1, echo2), 0, System.nanoTime() + s.throughputNanos(),
+                    null));
+            // Then until the compilers are done with all of it (JitWatch): on two processors they would otherwise
+            // take CPU from the measured calls for seconds more.
+            int w = s.echoSettleCalls();
+            long settleNanos = s.settleNanos();
+            java.util.function.Supplier<java.util.Collection<Long>> children = () -> {
+                Set<Long> pids = new java.util.HashSet<>(Memory.workerPids());
+                pids.add(echo1.pid());
+                pids.add(echo2.pid());
+                return pids;
+            };
+            long settleStart = System.nanoTime();
+            int rounds = jit.settle(() -> {
+                rawLatency(echo1, frame, w, null);
+                javaLatency(java, w, null);
+                javaLatency(spin, w, null);
+                KotlinBench.latency(kotlin, w, null);
+                KotlinBench.latency(kotlinOff, w, null);
+                rawCalls(echo1, echo2, settleNanos);
+                javaCalls(java, settleNanos);
+                javaCalls(spin, settleNanos);
+                KotlinBench.throughput(kotlin, 2, settleNanos);
+                KotlinBench.throughputOnDefault(kotlin, 2, settleNanos);
+                KotlinBench.throughput(kotlinOff, 2, settleNanos);
+                KotlinBench.throughputOnDefault(kotlinOff, 2, settleNanos);
+                KotlinBench.rawSuspend(List.of(echo1), w, 0, null);
+                KotlinBench.rawSuspend(List.of(echo1, echo2), 0, System.nanoTime() + settleNanos, null);
+            }, children, s.quietRounds(), s.maxSettleNanos());
+            put(Figure.repeated("jit.settle", "warm-up rounds until no JIT compiler (parent, workers, bare children) "
+                    + "had worked for " + s.quietRounds() + " rounds in a row", "rounds", new double[] {rounds}, false));
+            put(Figure.repeated("jit.settle.time", "time those rounds took", "s",
+                    new double[] {(System.nanoTime() - settleStart) / 1e9}, false));
+            long jitParent = jit.parentMillis();
+            long jitChildren = JitWatch.childMillis(children.get());
 
             Histogram raw = new Histogram(3);
             Histogram jv = new Histogram(3);
             Histogram kt = new Histogram(3);
             Histogram sp = new Histogram(3);
             Histogram ko = new Histogram(3);
+            Histogram rs = new Histogram(3);
             for (int b = 0; b < s.echoBlocks(); b++) {
                 rawLatency(echo1, frame, s.echoBlockCalls(), raw);
+                KotlinBench.rawSuspend(List.of(echo1), s.echoBlockCalls(), 0, rs);
                 javaLatency(java, s.echoBlockCalls(), jv);
                 javaLatency(spin, s.echoBlockCalls(), sp);
                 boolean defaultFirst = b % 2 == 0; // neither Kotlin context always follows the same figure
@@ -176,6 +215,8 @@ public final class Benchmarks {
                 KotlinBench.latency(defaultFirst ? kotlinOff : kotlin, s.echoBlockCalls(), defaultFirst ? ko : kt);
             }
             put(Figure.latency("echo.1", "raw pipe echo, 16-byte frame, 1 worker", raw, "µs"));
+            put(Figure.latency("echo.suspend.1", "raw pipe echo, each reply handed by a reader thread to a suspended "
+                    + "coroutine (runBlocking), 1 worker", rs, "µs"));
             put(Figure.latency("java.1", "Offload Java runSync(inc), 1 worker", jv, "µs"));
             put(Figure.latency("kotlin.1", "Offload Kotlin runSync(::inc) (JSON), 1 worker", kt, "µs"));
             put(Figure.latency("kotlin.off.1", "Offload Kotlin runSync(::inc) (JSON), spinning off, 1 worker", ko,
@@ -188,15 +229,25 @@ public final class Benchmarks {
             double[] kotlinRate = new double[s.throughputReps()];
             double[] spinRate = new double[s.throughputReps()];
             double[] kotlinDefaultRate = new double[s.throughputReps()];
+            double[] rawSuspendRate = new double[s.throughputReps()];
             for (int r = 0; r < s.throughputReps(); r++) {
                 rawRate[r] = perSecond(() -> rawCalls(echo1, echo2, s.throughputNanos()));
+                rawSuspendRate[r] = perSecond(() -> KotlinBench.rawSuspend(List.of(echo1, echo2), 0,
+                        System.nanoTime() + s.throughputNanos(), null));
                 javaRate[r] = perSecond(() -> javaCalls(java, s.throughputNanos()));
                 kotlinRate[r] = perSecond(() -> KotlinBench.throughput(kotlin, 2, s.throughputNanos()));
                 spinRate[r] = perSecond(() -> javaCalls(spin, s.throughputNanos()));
                 kotlinDefaultRate[r] = perSecond(() -> KotlinBench.throughputOnDefault(kotlin, 2,
                         s.throughputNanos()));
             }
+            put(Figure.repeated("jit.measured.parent", "JIT compilation in the harness JVM during the warm-call and "
+                    + "throughput measurements", "ms", new double[] {jit.parentMillis() - jitParent}, false));
+            put(Figure.repeated("jit.measured.children", "CPU of the JIT compiler threads of workers and bare children "
+                    + "during those measurements", "ms", new double[] {JitWatch.childMillis(children.get()) - jitChildren},
+                    false));
             put(Figure.repeated("echo.2", "raw pipe echo, 2 workers concurrently", "calls/s", rawRate, true));
+            put(Figure.repeated("echo.suspend.2", "raw pipe echo handed to coroutines, 2 workers, 2 coroutines on "
+                    + "one runBlocking thread", "calls/s", rawSuspendRate, true));
             put(Figure.repeated("java.2", "Offload Java runSync, 2 workers concurrently", "calls/s", javaRate, true));
             put(Figure.repeated("kotlin.2", "Offload Kotlin runSync, 2 workers concurrently", "calls/s", kotlinRate,
                     true));

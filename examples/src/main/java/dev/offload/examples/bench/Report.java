@@ -112,6 +112,14 @@ final class Report {
                 Target.Kind.INFO, 0));
         t.add(new Target("context: Java calls/s, spinning off / raw echo (2 workers)", "spin.2", "echo.2",
                 Target.Kind.INFO, 0));
+        t.add(new Target("context: raw echo handed to a coroutine / raw echo (1 worker)", "echo.suspend.1", "echo.1",
+                Target.Kind.INFO, 0));
+        t.add(new Target("context: Kotlin warm call / raw echo handed to a coroutine", "kotlin.1", "echo.suspend.1",
+                Target.Kind.INFO, 0));
+        t.add(new Target("context: raw echo handed to coroutines / raw echo (calls/s, 2 workers)", "echo.suspend.2",
+                "echo.2", Target.Kind.INFO, 0));
+        t.add(new Target("context: Kotlin calls/s / raw echo handed to coroutines (2 workers)", "kotlin.2",
+                "echo.suspend.2", Target.Kind.INFO, 0));
         t.add(new Target("context: Kotlin warm call, spinning off / raw echo (1 worker)", "kotlin.off.1", "echo.1",
                 Target.Kind.INFO, 0));
         t.add(new Target("context: Kotlin warm call, sustained / the same, spinning off", "kotlin.sustained.1",
@@ -179,6 +187,17 @@ final class Report {
             + "  `runSync(::kInc, x, context = ctx)` inside `runBlocking` (Kotlin, JSON), on a context whose workers are\n"
             + "  already started and warm; 2 workers: two caller threads / two coroutines. Default settings, so\n"
             + "  spinning is adaptive; the \"spinning off\" rows use `spinWait(Duration.ZERO)` for comparison.\n"
+            + "  Warm-up: a fixed number of calls and throughput runs of each kind, then rounds of all of them (2,000\n"
+            + "  calls each, 50 ms of each throughput run) until no JIT compiler, in the harness JVM (its\n"
+            + "  `CompilationMXBean`) or in a worker or bare child (its compiler threads' CPU time in `/proc`), has\n"
+            + "  worked for 3 rounds in a row (at most 30 s). On two processors the compilers otherwise take CPU from\n"
+            + "  the measured calls for seconds; the `jit` rows say how long the warm-up took and how much compiling\n"
+            + "  still happened during the measurements.\n"
+            + "- **Raw echo handed to a coroutine**: the same bare child, called from a coroutine in `runBlocking`\n"
+            + "  that suspends after writing its frame; a thread of its own reads each reply (blocking, no spinning)\n"
+            + "  and resumes the coroutine. This is the least a suspending call on a pipe pays: the JDK has no\n"
+            + "  asynchronous pipe I/O, so some thread must block in `read` and then wake the coroutine's thread.\n"
+            + "  2 workers: two such coroutines on the one `runBlocking` thread, one child each.\n"
             + "  The two Kotlin contexts have the same history. The sustained Kotlin rows are 4 times as many blocks more,\n"
             + "  after everything else, alternating between the two contexts.\n"
             + "  The Kotlin target row runs both coroutines on the one `runBlocking` thread; a context row runs them on\n"

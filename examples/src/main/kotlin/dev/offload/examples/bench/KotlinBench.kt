@@ -15,7 +15,11 @@ import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.suspendCancellableCoroutine
 import org.HdrHistogram.Histogram
+import java.util.concurrent.atomic.AtomicReference
+import kotlin.coroutines.Continuation
+import kotlin.coroutines.resume
 
 // The Kotlin half of the benchmark harness: the suspend API (runSync from dev.offload.coroutines), called from
 // runBlocking as a Kotlin program would. Benchmarks.java drives it and interleaves it with the Java figures.
@@ -96,4 +100,45 @@ fun cancelAndRespawn(ctx: WorkerContext, cancel: Histogram?, respawn: Histogram?
     val t1 = System.nanoTime()
     check(runSync(::kInc, 1, context = ctx) == 2)
     respawn?.recordValue(System.nanoTime() - t1)
+}
+
+/**
+ * A baseline for the suspend API: the raw pipe echo of [BareProcess], with each reply read by a thread of its own
+ * that resumes the waiting coroutine, as any suspending call on a blocking pipe must (the JDK has no asynchronous
+ * pipe). The coroutine runs in `runBlocking`, like [latency]; nothing spins. [procs] children, one coroutine each:
+ * with one, [nanos] records each round trip (ns) and [calls] are made; with more, they call until [deadline] (a
+ * [System.nanoTime]) and the number of calls is returned.
+ */
+fun rawSuspend(procs: List<BareProcess>, calls: Int, deadline: Long, nanos: Histogram?): Long = runBlocking {
+    List(procs.size) { i ->
+        async {
+            val p = procs[i]
+            val frame = ByteArray(4 + 16)
+            val waiting = AtomicReference<Continuation<Unit>?>()
+            val done = java.util.concurrent.atomic.AtomicBoolean()
+            val reader = Thread({
+                while (true) {
+                    p.readFrame()
+                    if (done.get()) break
+                    waiting.getAndSet(null)!!.resume(Unit)
+                }
+            }, "bench-raw-reader")
+            reader.isDaemon = true
+            reader.start()
+            var n = 0L
+            while (if (procs.size == 1) n < calls else System.nanoTime() < deadline) {
+                val t = System.nanoTime()
+                suspendCancellableCoroutine<Unit> { c ->
+                    waiting.set(c) // before the request: the reply cannot come first
+                    p.writeFrame(frame, 16)
+                }
+                nanos?.recordValue(System.nanoTime() - t)
+                n++
+            }
+            done.set(true)
+            p.writeFrame(frame, 16) // the reader thread reads its reply, sees done and ends
+            reader.join()
+            n
+        }
+    }.awaitAll().sum()
 }
