@@ -132,6 +132,22 @@ class CrashTest {
     }
 
     @Test
+    void anExceptionLargerThanTheMaximumFrameArrivesShortened() {
+        WorkerConfig config = WorkerConfig.builder().maxFrameSize(1024).build();
+        try (WorkerContext ctx = WorkerContext.open(config)) {
+            long pid = ctx.runSync(Fns::pid);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ctx.runSync(Fns::failWithLongMessage, 5_000));
+            assertTrue(e.getMessage().startsWith("bad input xxx"), e.getMessage());
+            assertTrue(e.getMessage().contains("shortened") && e.getMessage().contains("1024 bytes"), e.getMessage());
+            assertTrue(e.getMessage().length() < 1024, e.getMessage());
+            assertTrue(java.util.Arrays.stream(e.getStackTrace())
+                    .anyMatch(f -> f.getMethodName().equals("failWithLongMessage")), "where it was thrown is kept");
+            assertEquals(pid, ctx.runSync(Fns::pid), "the worker stays usable");
+        }
+    }
+
+    @Test
     void workerThatCannotStartFailsTheCallWithItsStderr() {
         WorkerConfig config = WorkerConfig.builder().jvmOptions("-XX:+NoSuchOfflodFlag").build();
         try (WorkerContext ctx = WorkerContext.open(config)) {

@@ -308,6 +308,11 @@ public final class Fns {
         return x;
     }
 
+    /** Fails with a message of {@code n} characters and a cause: more than the smallest frame holds. */
+    public static int failWithLongMessage(int n) {
+        throw new IllegalArgumentException("bad input " + "x".repeat(n), new IllegalStateException("the cause"));
+    }
+
     public static Object unencodableResult() {
         return new Thread();
     }

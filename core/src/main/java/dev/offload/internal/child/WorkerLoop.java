@@ -255,9 +255,21 @@ final class WorkerLoop {
         try {
             RemoteThrowable.write(t, new DataOutputStream(buffer));
         } catch (FrameTooLargeException e) {
-            buffer.reset();
-            RemoteThrowable.write(new IllegalStateException(t.getClass().getName()
-                    + " too large to send (stack trace and message dropped)"), new DataOutputStream(buffer));
+            // The exception itself, shortened until it fits (the smallest frame allowed is 1 KiB): its class, the
+            // start of its message and where it was thrown, as far as they fit.
+            String note = "[shortened: with its stack trace and causes it was larger than maxFrameSize, "
+                    + maxFrameSize + " bytes]";
+            for (int chars = 300, frames = 4; ; chars /= 4, frames = 0) {
+                buffer.reset();
+                try {
+                    RemoteThrowable.writeShort(t, note, chars, frames, new DataOutputStream(buffer));
+                    return;
+                } catch (FrameTooLargeException again) {
+                    if (chars == 0) {
+                        throw again;
+                    }
+                }
+            }
         }
     }
 

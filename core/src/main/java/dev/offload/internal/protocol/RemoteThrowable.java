@@ -36,17 +36,35 @@ public final class RemoteThrowable {
         write(t, out, Collections.newSetFromMap(new IdentityHashMap<>()), 0);
     }
 
-    private static void write(Throwable t, DataOutputStream out, Set<Throwable> seen, int depth) throws IOException {
-        seen.add(t);
-        Wire.writeString(out, t.getClass().getName());
-        String message;
-        try {
-            message = t.getMessage();
-        } catch (RuntimeException e) {
-            message = "<getMessage() threw " + e + ">";
+    /**
+     * Writes {@code t} alone, for a frame too small for all of it: its message cut to {@code maxChars} characters
+     * with {@code note} added, its {@code maxFrames} innermost stack frames, no cause and no suppressed exceptions.
+     */
+    public static void writeShort(Throwable t, String note, int maxChars, int maxFrames, DataOutputStream out)
+            throws IOException {
+        String message = messageOf(t);
+        if (message != null && message.length() > maxChars) {
+            message = message.substring(0, maxChars) + "…";
         }
-        Wire.writeString(out, message);
         StackTraceElement[] st = t.getStackTrace();
+        writeHead(t.getClass().getName(), message == null ? note : message + " " + note,
+                java.util.Arrays.copyOf(st, Math.min(st.length, maxFrames)), out);
+        out.writeBoolean(false);
+        out.writeInt(0);
+    }
+
+    private static String messageOf(Throwable t) {
+        try {
+            return t.getMessage();
+        } catch (RuntimeException e) {
+            return "<getMessage() threw " + e + ">";
+        }
+    }
+
+    private static void writeHead(String className, String message, StackTraceElement[] st, DataOutputStream out)
+            throws IOException {
+        Wire.writeString(out, className);
+        Wire.writeString(out, message);
         out.writeInt(st.length);
         for (StackTraceElement e : st) {
             Wire.writeString(out, e.getClassName());
@@ -54,6 +72,11 @@ public final class RemoteThrowable {
             Wire.writeString(out, e.getFileName());
             out.writeInt(e.getLineNumber());
         }
+    }
+
+    private static void write(Throwable t, DataOutputStream out, Set<Throwable> seen, int depth) throws IOException {
+        seen.add(t);
+        writeHead(t.getClass().getName(), messageOf(t), t.getStackTrace(), out);
         Throwable cause = t.getCause();
         boolean writeCause = cause != null && !seen.contains(cause) && depth < MAX_DEPTH;
         out.writeBoolean(writeCause);
