@@ -15,6 +15,8 @@ import java.nio.ByteBuffer;
  *
  * <ul>
  *   <li>{@code echo}: sends a 16-byte ready frame, then echoes every frame until EOF (the transport's limit);</li>
+ *   <li>{@code echo-poll}: the same, polling stdin for up to {@link #POLL_NANOS} before each blocking read, as
+ *       Offload's workers do while spinning;</li>
  *   <li>{@code spin}: sends a ready frame, then for each frame holding a {@code long} runs
  *       {@link BenchFns#spin} and replies with the result (CPU scaling without Offload);</li>
  *   <li>{@code once}: reads one frame holding an {@code int}, replies with {@link BenchFns#inc} of it and exits
@@ -23,6 +25,8 @@ import java.nio.ByteBuffer;
  */
 public final class BareChild {
     static final int READY_LENGTH = 16;
+    /** How long a polling side polls before it blocks: Offload's adaptive spin (Protocol.ADAPTIVE_SPIN_NANOS). */
+    static final long POLL_NANOS = 30_000;
 
     private BareChild() {}
 
@@ -39,6 +43,9 @@ public final class BareChild {
         out.write(frame(new byte[READY_LENGTH], READY_LENGTH)); // ready
         byte[] buffer = new byte[4 + 64];
         while (true) {
+            if (mode.equals("echo-poll")) {
+                poll(in, POLL_NANOS);
+            }
             int length;
             try {
                 length = in.readInt();
@@ -55,6 +62,14 @@ public final class BareChild {
             }
             ByteBuffer.wrap(buffer, 0, 4).putInt(length);
             out.write(buffer, 0, 4 + length);
+        }
+    }
+
+    /** Polls {@code in} until it has bytes to read or {@code nanos} have passed. */
+    static void poll(java.io.InputStream in, long nanos) throws IOException {
+        long end = System.nanoTime() + nanos;
+        while (in.available() == 0 && System.nanoTime() - end < 0) {
+            Thread.onSpinWait();
         }
     }
 

@@ -101,6 +101,13 @@ public final class BareProcess implements AutoCloseable {
         return readFrame();
     }
 
+    /** {@link #roundTrip}, polling for the reply for up to {@link BareChild#POLL_NANOS} before blocking. */
+    int pollingRoundTrip(byte[] frameWithHeader, int payloadLength) throws IOException {
+        writeFrame(frameWithHeader, payloadLength);
+        BareChild.poll(in, BareChild.POLL_NANOS);
+        return readFrame();
+    }
+
     /** Runs {@link BenchFns#spin} in a {@code spin} child. */
     long spin(long iterations) throws IOException {
         byte[] frame = new byte[12];

@@ -141,11 +141,13 @@ public final class Benchmarks {
         progress("warm round trips and throughput: raw pipe echo, Java runSync, Kotlin runSync");
         Set<Long> before = Memory.workerPids();
         try (BareProcess echo1 = BareProcess.start("echo"); BareProcess echo2 = BareProcess.start("echo");
+                BareProcess polling = BareProcess.start("echo-poll");
                 WorkerContext java = open(); WorkerContext kotlin = open();
                 WorkerContext spin = WorkerContext.open(config.toBuilder().spinWait(Duration.ZERO).build());
                 WorkerContext kotlinOff = WorkerContext.open(config.toBuilder().spinWait(Duration.ZERO).build())) {
             byte[] frame = new byte[4 + 16];
             rawLatency(echo1, frame, s.echoWarmup(), null);
+            pollingLatency(polling, frame, s.echoWarmup(), null);
             javaLatency(java, s.echoWarmup(), null);
             perSecond(() -> javaCalls(java, s.throughputNanos()));
             Set<Long> javaPids = minus(Memory.workerPids(), before);
@@ -173,11 +175,13 @@ public final class Benchmarks {
                 Set<Long> pids = new java.util.HashSet<>(Memory.workerPids());
                 pids.add(echo1.pid());
                 pids.add(echo2.pid());
+                pids.add(polling.pid());
                 return pids;
             };
             long settleStart = System.nanoTime();
             int rounds = jit.settle(() -> {
                 rawLatency(echo1, frame, w, null);
+                pollingLatency(polling, frame, w, null);
                 javaLatency(java, w, null);
                 javaLatency(spin, w, null);
                 KotlinBench.latency(kotlin, w, null);
@@ -205,8 +209,10 @@ public final class Benchmarks {
             Histogram sp = new Histogram(3);
             Histogram ko = new Histogram(3);
             Histogram rs = new Histogram(3);
+            Histogram rp = new Histogram(3);
             for (int b = 0; b < s.echoBlocks(); b++) {
                 rawLatency(echo1, frame, s.echoBlockCalls(), raw);
+                pollingLatency(polling, frame, s.echoBlockCalls(), rp);
                 KotlinBench.rawSuspend(List.of(echo1), s.echoBlockCalls(), 0, rs);
                 javaLatency(java, s.echoBlockCalls(), jv);
                 javaLatency(spin, s.echoBlockCalls(), sp);
@@ -215,6 +221,8 @@ public final class Benchmarks {
                 KotlinBench.latency(defaultFirst ? kotlinOff : kotlin, s.echoBlockCalls(), defaultFirst ? ko : kt);
             }
             put(Figure.latency("echo.1", "raw pipe echo, 16-byte frame, 1 worker", raw, "µs"));
+            put(Figure.latency("echo.poll.1", "raw pipe echo, both sides polling 30 µs before a blocking read, 1 "
+                    + "worker", rp, "µs"));
             put(Figure.latency("echo.suspend.1", "raw pipe echo, each reply handed by a reader thread to a suspended "
                     + "coroutine (runBlocking), 1 worker", rs, "µs"));
             put(Figure.latency("java.1", "Offload Java runSync(inc), 1 worker", jv, "µs"));
@@ -294,6 +302,16 @@ public final class Benchmarks {
         for (int i = 0; i < calls; i++) {
             long t = System.nanoTime();
             p.roundTrip(frame, 16);
+            if (h != null) {
+                h.recordValue(System.nanoTime() - t);
+            }
+        }
+    }
+
+    private static void pollingLatency(BareProcess p, byte[] frame, int calls, Histogram h) throws Exception {
+        for (int i = 0; i < calls; i++) {
+            long t = System.nanoTime();
+            p.pollingRoundTrip(frame, 16);
             if (h != null) {
                 h.recordValue(System.nanoTime() - t);
             }

@@ -112,6 +112,12 @@ final class Report {
                 Target.Kind.INFO, 0));
         t.add(new Target("context: Java calls/s, spinning off / raw echo (2 workers)", "spin.2", "echo.2",
                 Target.Kind.INFO, 0));
+        t.add(new Target("context: raw echo, both sides polling / raw echo (1 worker)", "echo.poll.1", "echo.1",
+                Target.Kind.INFO, 0));
+        t.add(new Target("context: Java warm call / raw echo, both sides polling", "java.1", "echo.poll.1",
+                Target.Kind.INFO, 0));
+        t.add(new Target("context: Kotlin warm call / raw echo, both sides polling", "kotlin.1", "echo.poll.1",
+                Target.Kind.INFO, 0));
         t.add(new Target("context: raw echo handed to a coroutine / raw echo (1 worker)", "echo.suspend.1", "echo.1",
                 Target.Kind.INFO, 0));
         t.add(new Target("context: Kotlin warm call / raw echo handed to a coroutine", "kotlin.1", "echo.suspend.1",
@@ -193,6 +199,10 @@ final class Report {
             + "  worked for 3 rounds in a row (at most 30 s). On two processors the compilers otherwise take CPU from\n"
             + "  the measured calls for seconds; the `jit` rows say how long the warm-up took and how much compiling\n"
             + "  still happened during the measurements.\n"
+            + "- **Raw echo, both sides polling**: a bare child in `echo-poll` mode; it and the parent poll\n"
+            + "  (`available()`) for up to 30 µs before each blocking read, as Offload's adaptive spinning does, so a\n"
+            + "  quick frame is read by a thread that kept its processor. Context only: the issue's baseline is the\n"
+            + "  plain echo.\n"
             + "- **Raw echo handed to a coroutine**: the same bare child, called from a coroutine in `runBlocking`\n"
             + "  that suspends after writing its frame; a thread of its own reads each reply (blocking, no spinning)\n"
             + "  and resumes the coroutine. This is the least a suspending call on a pipe pays: the JDK has no\n"
