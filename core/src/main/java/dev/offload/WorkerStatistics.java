@@ -38,7 +38,8 @@ public final class WorkerStatistics {
     }
 
     /**
-     * Worker JVMs started (including replacements and prestarted ones).
+     * Worker JVMs started (including replacements and prestarted ones), counted once the process exists: a worker
+     * whose JVM or {@code init} failed before it was ready counts here and as crashed.
      *
      * @return the number of workers started since the context opened
      */

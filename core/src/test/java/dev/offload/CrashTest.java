@@ -85,6 +85,11 @@ class CrashTest {
             assertInstanceOf(IllegalStateException.class, e.getCause());
             assertEquals("init boom", e.getCause().getMessage());
             assertCounts(0, 0, ctx.statistics());
+            // The worker's JVM did start: it counts as started and as crashed, never crashed without started.
+            dev.offload.testing.Eventually.within(java.time.Duration.ofSeconds(10), "the failed worker is counted",
+                    () -> ctx.statistics().workersCrashed() >= 1);
+            WorkerStatistics s = ctx.statistics();
+            assertEquals(s.workersStarted(), s.workersCrashed() + s.idleWorkers() + s.runningWorkers(), s.toString());
         }
     }
 

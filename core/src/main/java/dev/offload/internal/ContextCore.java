@@ -767,6 +767,9 @@ public final class ContextCore implements ProcessWorker.Listener {
 
     @Override
     public void onStarted(ProcessWorker worker) {
+        // Counted once its process exists, so that every worker that exits (also one whose JVM or init failed
+        // before it was ready) was counted as started: started = idle + running + killed + crashed + retired.
+        telemetry.workersStarted.incrementAndGet();
         synchronized (lock) {
             live.add(worker);
         }

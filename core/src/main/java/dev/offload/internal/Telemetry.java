@@ -75,8 +75,8 @@ final class Telemetry {
         return recording() ? Events.starting() : null;
     }
 
+    /** A worker is ready (counted as started once its process existed: see ContextCore.onStarted). */
     void started(Object event, ProcessWorker w, long startNanos) {
-        workersStarted.incrementAndGet();
         if (event != null) {
             Events.started(event, w.pid());
         }
