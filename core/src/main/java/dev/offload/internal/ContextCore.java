@@ -310,6 +310,106 @@ public final class ContextCore implements ProcessWorker.Listener {
         return submitRequest(Protocol.CALL, id, request, codec, loader, options, inlineDelivery, null, false);
     }
 
+    /**
+     * Like {@link #submit(FunctionId, ClassLoader, Object[], CallOptions, boolean, boolean)}; with {@code callerPolls}
+     * the caller (a coroutine, which may not block) polls for its reply with {@link #pollReply} and then reads it
+     * with {@link #readPolledReply}, or gives it to the worker's reader thread with {@link #stopPolling}: exactly one
+     * of the two.
+     */
+    public CallFuture<Object> submit(FunctionId id, ClassLoader loader, Object[] args, CallOptions options,
+            boolean inlineDelivery, boolean callerWaits, boolean callerPolls) {
+        if (!callerPolls) {
+            return submit(id, loader, args, options, inlineDelivery, callerWaits);
+        }
+        Codec codec = codecOf(options);
+        FrameBuffer request = encodeCall(id, codec, args, callerWaits);
+        countCaller(); // until readPolledReply or stopPolling
+        try {
+            return submitRequest(Protocol.CALL, id, request, codec, loader, options, inlineDelivery, null, true);
+        } catch (RuntimeException | Error e) {
+            SYNC_CALLERS.decrementAndGet();
+            throw e;
+        }
+    }
+
+    /** {@link #pollReply}: the reply (or the call's end) is there; {@link #readPolledReply} reads it at once. */
+    public static final int POLL_READY = 1;
+    /** {@link #pollReply}: the call is with its worker, and no reply yet. */
+    public static final int POLL_EMPTY = 0;
+    /** {@link #pollReply}: the worker's reader thread is still reading (it has been asked to stop). */
+    public static final int POLL_BUSY = -1;
+    /** {@link #pollReply}: the call has not been sent yet (it waits for a permit or a worker). */
+    public static final int POLL_UNSENT = -2;
+
+    /** For a polled call: where its reply is, without waiting (one of the {@code POLL_} constants). */
+    public int pollReply(CallFuture<?> f) {
+        Call call = f.call;
+        if (call.answered || f.isDone()) {
+            return POLL_READY;
+        }
+        if (!call.started.isDone()) {
+            return POLL_UNSENT;
+        }
+        ProcessWorker w = call.readBy;
+        return w == null ? POLL_READY : w.replyWaiting();
+    }
+
+    /**
+     * How long a coroutine's call may poll for its reply before it leaves it to the reader thread, or 0 not to poll
+     * now. Zero with {@code spinWait(ZERO)}; a fixed {@code spinWait} polls that long; otherwise 50 µs, except
+     * after polls that ended without their reply: then the next calls do not poll, 1, 2, 4 and up to 64 of them as
+     * the misses go on, so calls that take longer than a poll cost almost no polling.
+     */
+    public long pollNanos() {
+        if (config.spinWait().isZero() && !config.adaptiveSpin()) {
+            return 0;
+        }
+        if (pollSkips > 0) {
+            pollSkips--;
+            return 0;
+        }
+        return config.adaptiveSpin() ? COROUTINE_POLL_NANOS : config.spinWait().toNanos();
+    }
+
+    private static final long COROUTINE_POLL_NANOS = 50_000;
+    private static final int MAX_POLL_BACKOFF = 64;
+    /** Calls that skip polling after the last miss, and how many are left (a heuristic: races cost one choice). */
+    private volatile int pollBackoff;
+    private volatile int pollSkips;
+
+    /** For a polled call that {@link #pollReply} found ready: reads and delivers its reply, unless someone else did. */
+    public void readPolledReply(CallFuture<?> f) {
+        if (pollBackoff != 0) {
+            pollBackoff = 0; // polling pays again
+        }
+        try {
+            awaitReply(f);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // not ours to swallow; the call itself is settled or delivered
+        }
+    }
+
+    /**
+     * For a polled call: the caller stops polling and the worker's reader thread reads the reply instead.
+     * {@code missed}: the poll ended with the pipe its own and empty (the call takes longer than a poll).
+     */
+    public void stopPolling(CallFuture<?> f, boolean missed) {
+        if (missed) {
+            int b = pollBackoff;
+            b = b == 0 ? 1 : Math.min(2 * b, MAX_POLL_BACKOFF);
+            pollBackoff = b;
+            pollSkips = b;
+        }
+        Call call = f.call;
+        try {
+            if (!call.withdrawCaller()) { // sent, and its reply left to the caller: hand it to the reader thread
+                call.readBy.readReplyInBackground();
+            }
+        } finally {
+            SYNC_CALLERS.decrementAndGet();
+        }
+    }
+
     private static void countCaller() {
         if (SYNC_CALLERS.incrementAndGet() + ASYNC_CALLS.get() > MAX_SPINNING) {
             markCrowded();

@@ -192,3 +192,25 @@ fun shout(l: Label): Label = Label(l.text.uppercase())
 
 fun optionalMeters(m: Meters?): Meters? = m?.let { Meters(it.value + 1) }
 fun withDefault(a: Int, b: Int = 5): Int = a + b
+
+/** Prints [text] on both streams between frames, then returns it. */
+fun printBoth(text: String): String {
+    println(text)
+    System.err.println(text)
+    return text
+}
+
+/**
+ * Creates [mine], waits up to 30 s for [other] (created by a call running at the same time in another worker), then
+ * sleeps [millis]; whether [other] appeared.
+ */
+fun meetThenSleep(mine: String, other: String, millis: Long): Boolean {
+    java.io.File(mine).createNewFile()
+    val deadline = System.nanoTime() + 30_000_000_000L
+    while (!java.io.File(other).exists()) {
+        if (System.nanoTime() > deadline) return false
+        Thread.sleep(1)
+    }
+    Thread.sleep(millis)
+    return true
+}

@@ -274,6 +274,17 @@ public final class ProcessWorker {
         callerSpins = spin;
         threadSpins = false;
         threadMeasures = false;
+        // If the reader thread goes on reading, ask it to stop now, before the request: our TURN frame then lands in
+        // the pipe before anything the worker writes for this call. Written later, it could land inside a reply
+        // larger than the pipe's atomic write (4 KiB) that the worker is writing at that moment, and corrupt it.
+        if (keeper != null) {
+            synchronized (turn) {
+                if (threadSticky && !turnRequested) {
+                    turnRequested = true;
+                    writeTurn();
+                }
+            }
+        }
         writer.write(type, spin ? Protocol.FLAG_SPIN : 0, callId, request);
     }
 
@@ -321,6 +332,32 @@ public final class ProcessWorker {
     /** Whether a caller may read its reply itself with {@link #readReply}. */
     public boolean callerReads() {
         return keeper != null;
+    }
+
+    /**
+     * For the caller of a call sent with {@link #sendForCaller} that polls instead of blocking: 1 if
+     * {@link #readReply} would find something to read at once (or the end of the stream), 0 if the pipe is empty, -1
+     * if the reader thread has it: then this asks it to stop (as {@code readReply} would), and the pipe is not asked
+     * (only a pipe that nobody reads is). Never blocks.
+     */
+    public int replyWaiting() {
+        synchronized (turn) {
+            if (streamEnded) {
+                return 1;
+            }
+            if (threadReading || callerReading || threadTurn) {
+                if (threadSticky && !turnRequested) {
+                    turnRequested = true;
+                    writeTurn();
+                }
+                return -1;
+            }
+        }
+        try {
+            return reader.available() > 0 ? 1 : 0;
+        } catch (IOException e) {
+            return 1; // the read finds out what is wrong
+        }
     }
 
     /** What {@link #readReply} returns when the reader thread had already read and handed over the reply. */

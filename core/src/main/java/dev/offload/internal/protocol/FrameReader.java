@@ -93,6 +93,11 @@ public final class FrameReader {
      * @throws ProtocolException if the stream ends inside a frame, or the frame is garbage, of an unknown type,
      *     larger than the maximum, or fails its checksum
      */
+    /** Bytes that can be read now without blocking (buffered, or in the pipe). */
+    public int available() throws IOException {
+        return in.available();
+    }
+
     public Frame read() throws IOException {
         if (spinNanos > 0 && in.available() == 0) {
             long end = System.nanoTime() + spinNanos;
