@@ -271,11 +271,13 @@ public final class WorkerConfig {
      * when more waited at once), and only while that worker's recent replies to spinning calls came back within
      * that time; while they do not, a probe of three spinning calls now and then finds out whether they would again.
      * So a run of short calls from one thread skips two thread wake-ups per call, callers that keep every processor
-     * busy never spin, and a machine where spinning does not pay spins in few calls. An asynchronous call (a
-     * coroutine's, or {@code submit}) waiting alone may spin too: then the worker's reader thread and the worker poll
-     * between one call and the next, yielding their processors, in whichever of spinning and blocking has recently
-     * given that worker's calls the shorter cycles (the other is tried for a few calls in every 64). BENCHMARKS.md
-     * measures both kinds against spinning off.
+     * busy never spin, and a machine where spinning does not pay spins in few calls. A coroutine's call (Kotlin
+     * {@code runSync}) polls for its reply on the coroutine's thread for up to 50 µs, yielding to that thread's other
+     * coroutines between polls, then leaves it to the worker's reader thread; after polls that missed, the next 1 to
+     * 64 calls do not poll. Another asynchronous call ({@code submit}) waiting alone may spin too: then the worker's
+     * reader thread and the worker poll between one call and the next, yielding their processors, in whichever of
+     * spinning and blocking has recently given that worker's calls the shorter cycles (the other is tried for a few
+     * calls in every 64). BENCHMARKS.md measures these against spinning off.
      *
      * @return {@code true} if spinning is adaptive
      */
@@ -591,8 +593,8 @@ public final class WorkerConfig {
         /**
          * Fixed spinning instead of the adaptive default ({@link WorkerConfig#adaptiveSpin()}): before blocking for
          * the next frame, the worker (waiting for a call) and this JVM (waiting for a result) always poll the pipe for
-         * up to {@code spin}, so a quick reply is read by a thread that still has its CPU. {@link Duration#ZERO}
-         * turns spinning off altogether. A fixed spin makes throughput far worse when every core is busy (two
+         * up to {@code spin}, so a quick reply is read by a thread that still has its CPU; a coroutine's call polls
+         * for that long too. {@link Duration#ZERO} turns spinning off altogether, a coroutine's polling included. A fixed spin makes throughput far worse when every core is busy (two
          * spinning workers on two cores); measure with the benchmark harness before choosing one.
          *
          * @param spin how long to poll before blocking, from zero (never) to 10 ms
