@@ -93,7 +93,7 @@ public final class WorkerStatistics {
     }
 
     /**
-     * Calls cancelled by their caller.
+     * Calls cancelled by their caller, or abandoned by completing their future with a value from outside.
      *
      * @return the number of calls cancelled
      */

@@ -127,6 +127,23 @@ class CancellationTest {
     }
 
     @Test
+    void completingTheFutureFromOutsideAbandonsTheCallAndCountsItCancelled() throws Exception {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            assertEquals(4, ctx.runSync(Fns::square, 2));
+            CompletableFuture<Integer> f = ctx.submit(Fns::touchThenSpin, marker());
+            long pid = busyWorkerPid();
+            assertTrue(f.complete(42));
+            assertEquals(42, f.join());
+            Eventually.within(Duration.ofSeconds(1), "the abandoned call's worker is gone", () -> Eventually.gone(pid));
+            Eventually.within(Duration.ofSeconds(5), "the call settles",
+                    () -> ctx.statistics().runningWorkers() == 0);
+            WorkerStatistics s = ctx.statistics();
+            assertEquals(1, s.callsCompleted(), s.toString()); // square(2) only
+            assertEquals(1, s.callsCancelled(), s.toString());
+        }
+    }
+
+    @Test
     void withoutKillOnCancelTheCallFinishesAndItsResultIsDropped() throws Exception {
         CallOptions finish = CallOptions.builder().killOnCancel(false).build();
         try (WorkerContext ctx = WorkerContext.open()) {

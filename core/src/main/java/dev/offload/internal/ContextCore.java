@@ -545,11 +545,15 @@ public final class ContextCore implements ProcessWorker.Listener {
         }
         call.future.whenComplete((r, e) -> { // before anyone else has the future
             stopsWaiting(call); // unless its reply did
-            if (!call.delivering) {
+            boolean fromOutside = !call.delivering;
+            if (fromOutside) {
                 abandon(call);
             }
             if (call.type != Protocol.SLOT_RELEASE && !call.counted) {
-                telemetry.callDone(call, e);
+                // Completed from outside with a value (complete, completeOnTimeout), the call was abandoned as by a
+                // cancel: it did not complete, and counts as cancelled.
+                telemetry.callDone(call, fromOutside && e == null
+                        ? new java.util.concurrent.CancellationException("completed from outside") : e);
             }
         });
         ProcessWorker now = null;
@@ -857,7 +861,8 @@ public final class ContextCore implements ProcessWorker.Listener {
             call.settled.complete(null);
         } else if (w != null) {
             telemetry.killing(w, call.future.isCancelled() ? "its call of " + call.fn + " was cancelled"
-                    : "its call of " + call.fn + " did not complete in time");
+                    : call.future.isCompletedExceptionally() ? "its call of " + call.fn + " did not complete in time"
+                    : "its call of " + call.fn + " was completed from outside");
             w.kill(); // onExit reaps, releases the permit and settles the call
         }
         // Otherwise the call is starting a worker (startFor sees it) or runs to completion (killOnCancel=false).

@@ -118,6 +118,12 @@ class RunSyncSpec : FunSpec({
         e.message shouldStartWith "cannot run the suspend function"
     }
 
+    test("a function Kotlin inlines, with no method of its own, is refused for what it is") {
+        val e = shouldThrow<IllegalArgumentException> { runSync(String::uppercase, "abc") }
+        e.message shouldContain "no method uppercase"
+        e.message shouldContain "Wrap it in a top-level function"
+    }
+
     test("a local function is refused") {
         fun local(x: Int): Int = x + 1
         val e = shouldThrow<IllegalArgumentException> { runSync(::local, 1) }

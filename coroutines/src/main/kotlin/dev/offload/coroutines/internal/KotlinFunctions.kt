@@ -107,6 +107,14 @@ internal object KotlinFunctions {
         }
         val expected = arity + if (kind == FunctionId.Kind.VIRTUAL) -1 else 0
         val declared = countParameters(descriptor)
+        if (declared != expected && !declares(owner, jvmName, descriptor)) {
+            throw IllegalArgumentException(
+                "cannot run $ownerName.${fn.name} in a worker: that class has no method ${fn.name}$descriptor a " +
+                    "worker could call. Kotlin inlines some functions into their callers (kotlin.math.sqrt and " +
+                    "String.uppercase among them), and those have no method of their own. Wrap it in a top-level " +
+                    "function of yours, such as fun root(x: Double) = sqrt(x), and pass ::root",
+            )
+        }
         if (declared != expected) {
             throw IllegalArgumentException(
                 "cannot run $ownerName.${fn.name}: it takes $declared JVM parameters but is called with $expected " +
@@ -128,6 +136,11 @@ internal object KotlinFunctions {
                 it.name == name && descriptorOf(it) == descriptor && Modifier.isStatic(it.modifiers)
             }
         }
+
+    /** Whether [owner] has a public method [name] with [descriptor], its own or inherited, or declares one. */
+    private fun declares(owner: Class<*>, name: String, descriptor: String): Boolean =
+        (owner.methods.asSequence() + owner.declaredMethods.asSequence())
+            .any { it.name == name && descriptorOf(it) == descriptor && Modifier.isPublic(it.modifiers) }
 
     private fun descriptorOf(m: java.lang.reflect.Method): String =
         m.parameterTypes.joinToString("", "(", ")") { typeDescriptor(it) } + typeDescriptor(m.returnType)
