@@ -594,8 +594,9 @@ public final class WorkerConfig {
          * Fixed spinning instead of the adaptive default ({@link WorkerConfig#adaptiveSpin()}): before blocking for
          * the next frame, the worker (waiting for a call) and this JVM (waiting for a result) always poll the pipe for
          * up to {@code spin}, so a quick reply is read by a thread that still has its CPU; a coroutine's call polls
-         * for that long too. {@link Duration#ZERO} turns spinning off altogether, a coroutine's polling included. A fixed spin makes throughput far worse when every core is busy (two
-         * spinning workers on two cores); measure with the benchmark harness before choosing one.
+         * for that long too. {@link Duration#ZERO} turns spinning off altogether, a coroutine's polling included. A
+         * fixed spin makes throughput far worse when every core is busy (two spinning workers on two cores); measure
+         * with the benchmark harness before choosing one.
          *
          * @param spin how long to poll before blocking, from zero (never) to 10 ms
          * @return this builder

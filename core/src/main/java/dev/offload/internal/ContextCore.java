@@ -351,6 +351,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             return POLL_UNSENT;
         }
         ProcessWorker w = call.readBy;
+        // No reader: it went to a worker whose output only its reader thread reads; readPolledReply leaves it there.
         return w == null ? POLL_READY : w.replyWaiting();
     }
 

@@ -279,10 +279,7 @@ public final class ProcessWorker {
         // larger than the pipe's atomic write (4 KiB) that the worker is writing at that moment, and corrupt it.
         if (keeper != null) {
             synchronized (turn) {
-                if (threadSticky && !turnRequested) {
-                    turnRequested = true;
-                    writeTurn();
-                }
+                requestTurn();
             }
         }
         writer.write(type, spin ? Protocol.FLAG_SPIN : 0, callId, request);
@@ -346,10 +343,7 @@ public final class ProcessWorker {
                 return 1;
             }
             if (threadReading || callerReading || threadTurn) {
-                if (threadSticky && !turnRequested) {
-                    turnRequested = true;
-                    writeTurn();
-                }
+                requestTurn();
                 return -1;
             }
         }
@@ -385,10 +379,7 @@ public final class ProcessWorker {
                 if (!threadReading && !callerReading && !threadTurn) { // (a turn given is a read about to start)
                     break;
                 }
-                if (threadSticky && !turnRequested) {
-                    turnRequested = true;
-                    writeTurn(); // a few bytes into a pipe the reader thread is reading: does not block for long
-                }
+                requestTurn();
                 try {
                     turn.wait();
                 } catch (InterruptedException e) {
@@ -646,6 +637,17 @@ public final class ProcessWorker {
             } catch (IOException e) {
                 // nobody reads any more: the JDK closed the pipe when the process exited
             }
+        }
+    }
+
+    /**
+     * Caller holds {@code turn}: if the reader thread goes on reading replies and has not been asked to stop yet,
+     * asks it (a few bytes into a pipe it is reading: does not block for long).
+     */
+    private void requestTurn() {
+        if (threadSticky && !turnRequested) {
+            turnRequested = true;
+            writeTurn();
         }
     }
 

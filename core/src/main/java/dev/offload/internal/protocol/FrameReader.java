@@ -87,17 +87,17 @@ public final class FrameReader {
         return junk.clone();
     }
 
+    /** Bytes that can be read now without blocking (buffered, or in the pipe). */
+    public int available() throws IOException {
+        return in.available();
+    }
+
     /**
      * Reads the next frame, or returns {@code null} at end of stream on a frame boundary.
      *
      * @throws ProtocolException if the stream ends inside a frame, or the frame is garbage, of an unknown type,
      *     larger than the maximum, or fails its checksum
      */
-    /** Bytes that can be read now without blocking (buffered, or in the pipe). */
-    public int available() throws IOException {
-        return in.available();
-    }
-
     public Frame read() throws IOException {
         if (spinNanos > 0 && in.available() == 0) {
             long end = System.nanoTime() + spinNanos;

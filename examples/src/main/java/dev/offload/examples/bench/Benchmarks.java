@@ -299,19 +299,23 @@ public final class Benchmarks {
     }
 
     private static void rawLatency(BareProcess p, byte[] frame, int calls, Histogram h) throws Exception {
-        for (int i = 0; i < calls; i++) {
-            long t = System.nanoTime();
-            p.roundTrip(frame, 16);
-            if (h != null) {
-                h.recordValue(System.nanoTime() - t);
-            }
-        }
+        rawLatency(p, frame, calls, h, false);
     }
 
+    /** A polling child's round trips: both sides poll before blocking ({@link BareProcess#pollingRoundTrip}). */
     private static void pollingLatency(BareProcess p, byte[] frame, int calls, Histogram h) throws Exception {
+        rawLatency(p, frame, calls, h, true);
+    }
+
+    private static void rawLatency(BareProcess p, byte[] frame, int calls, Histogram h, boolean poll)
+            throws Exception {
         for (int i = 0; i < calls; i++) {
             long t = System.nanoTime();
-            p.pollingRoundTrip(frame, 16);
+            if (poll) {
+                p.pollingRoundTrip(frame, 16);
+            } else {
+                p.roundTrip(frame, 16);
+            }
             if (h != null) {
                 h.recordValue(System.nanoTime() - t);
             }
