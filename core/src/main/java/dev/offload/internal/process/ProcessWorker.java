@@ -333,7 +333,8 @@ public final class ProcessWorker {
 
     /**
      * For the caller of a call sent with {@link #sendForCaller} that polls instead of blocking: 1 if
-     * {@link #readReply} would find something to read at once (or the end of the stream), 0 if the pipe is empty, -1
+     * {@link #readReply} would find a whole frame to read at once (or the end of the stream), 0 if not (nothing yet,
+     * or a frame still arriving: one larger than the pipe is left to the reader thread this way), -1
      * if the reader thread has it: then this asks it to stop (as {@code readReply} would), and the pipe is not asked
      * (only a pipe that nobody reads is). Never blocks.
      */
@@ -348,7 +349,7 @@ public final class ProcessWorker {
             }
         }
         try {
-            return reader.available() > 0 ? 1 : 0;
+            return reader.frameReady() ? 1 : 0;
         } catch (IOException e) {
             return 1; // the read finds out what is wrong
         }

@@ -13,6 +13,7 @@ public final class FrameReader {
     private final InputStream in;
     private final int maxFrameSize;
     private final byte[] header = new byte[Protocol.HEADER_SIZE];
+    private final byte[] peek = new byte[Protocol.HEADER_SIZE];
     private final CRC32C crc = new CRC32C();
     private byte[] junk = new byte[0];
 
@@ -87,9 +88,28 @@ public final class FrameReader {
         return junk.clone();
     }
 
-    /** Bytes that can be read now without blocking (buffered, or in the pipe). */
-    public int available() throws IOException {
-        return in.available();
+    /**
+     * Whether a whole frame can be read now without waiting: its header and all of its payload are buffered or in
+     * the pipe (so a frame larger than the pipe never is). On a stream without mark support (a process's output has
+     * it), whether any byte is there. Must not be called while another thread reads.
+     */
+    public boolean frameReady() throws IOException {
+        int available = in.available();
+        if (available == 0 || !in.markSupported()) {
+            return available > 0;
+        }
+        if (available < Protocol.HEADER_SIZE) {
+            return false;
+        }
+        in.mark(Protocol.HEADER_SIZE);
+        try {
+            if (in.readNBytes(peek, 0, Protocol.HEADER_SIZE) < Protocol.HEADER_SIZE) {
+                return true; // the stream ends here: the read finds out
+            }
+            return available >= Protocol.HEADER_SIZE + (getInt(peek, 4) & 0xffffffffL);
+        } finally {
+            in.reset();
+        }
     }
 
     /**

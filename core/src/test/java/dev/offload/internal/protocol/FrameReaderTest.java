@@ -2,8 +2,10 @@ package dev.offload.internal.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -46,6 +48,27 @@ class FrameReaderTest {
         assertEquals(Protocol.OUTPUT, g.type);
         assertEquals(0, g.length);
         assertNull(r.read(), "EOF on a frame boundary is the end of the stream");
+    }
+
+    @Test
+    void aFrameIsReadyOnlyOnceAllOfItCanBeReadAndAskingLeavesItInPlace() throws IOException {
+        byte[] payload = new byte[300];
+        Arrays.fill(payload, (byte) 7);
+        byte[] bytes = frame(Protocol.RESULT, 0, 9, payload);
+        java.io.PipedOutputStream pipe = new java.io.PipedOutputStream();
+        FrameReader r = new FrameReader(new java.io.BufferedInputStream(new java.io.PipedInputStream(pipe, 4096)), MAX);
+        assertFalse(r.frameReady(), "nothing yet");
+        pipe.write(bytes, 0, 10);
+        assertFalse(r.frameReady(), "half a header");
+        pipe.write(bytes, 10, 100);
+        assertFalse(r.frameReady(), "the header and part of the payload");
+        assertFalse(r.frameReady(), "asking again changes nothing");
+        pipe.write(bytes, 110, bytes.length - 110);
+        assertTrue(r.frameReady(), "all of it");
+        Frame f = r.read();
+        assertEquals(9, f.callId);
+        assertArrayEquals(payload, Arrays.copyOf(f.payload, f.length));
+        assertFalse(r.frameReady(), "read");
     }
 
     @Test
