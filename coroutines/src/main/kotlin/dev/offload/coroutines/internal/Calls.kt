@@ -122,8 +122,8 @@ private suspend fun pollForReply(core: ContextCore, future: CallFuture<Any?>, na
 
 /** Runs one item of a stateful map in the worker pinned to [lease] (the context is the one the lease belongs to). */
 internal suspend fun callInSlot(
-    core: dev.offload.internal.ContextCore,
-    lease: dev.offload.internal.ContextCore.Lease,
+    core: ContextCore,
+    lease: ContextCore.Lease,
     mapKey: Long,
     task: SlotFunctions,
     slotArgument: Any?,
