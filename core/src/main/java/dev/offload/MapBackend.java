@@ -72,6 +72,26 @@ public interface MapBackend {
         CompletableFuture<R> start(T item);
 
         /**
+         * Starts a batch of items ({@link MapOptions#batchSize()} more than 1): one future per item, in order, each
+         * completing with that item's result or failure; the map cancels any of them to stop the batch. The default
+         * starts each item on its own with {@link #start}; an item that {@code start} refuses (throws) fails alone.
+         *
+         * @param items the batch's items, at least one
+         * @return the items' futures, in the order of {@code items}
+         */
+        default java.util.List<CompletableFuture<R>> startBatch(java.util.List<T> items) {
+            java.util.List<CompletableFuture<R>> futures = new java.util.ArrayList<>(items.size());
+            for (T item : items) {
+                try {
+                    futures.add(start(item));
+                } catch (RuntimeException e) {
+                    futures.add(CompletableFuture.failedFuture(e));
+                }
+            }
+            return futures;
+        }
+
+        /**
          * Items in flight when the options name no window; usually 2 x concurrency.
          *
          * @return the window to use when the options set none

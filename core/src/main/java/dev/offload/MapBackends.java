@@ -154,6 +154,54 @@ public final class MapBackends {
                 }
 
                 @Override
+                @SuppressWarnings("unchecked")
+                public List<CompletableFuture<R>> startBatch(List<T> items) {
+                    List<CompletableFuture<R>> futures = new ArrayList<>(items.size());
+                    for (int i = 0; i < items.size(); i++) {
+                        futures.add(new CompletableFuture<>());
+                    }
+                    Throwable[] refused = new Throwable[items.size()];
+                    dev.offload.internal.CallFuture<Object> f = core.submitBatch(fn, items, call, refused);
+                    if (f != null && options.taskTimeout() != null) {
+                        f.started().thenRun(() -> f.orTimeout(options.taskTimeout().toNanos(), TimeUnit.NANOSECONDS));
+                    }
+                    for (int i = 0; i < items.size(); i++) {
+                        if (refused[i] != null) {
+                            futures.get(i).completeExceptionally(refused[i]);
+                        } else {
+                            futures.get(i).whenComplete((r, e) -> {
+                                if (e instanceof java.util.concurrent.CancellationException) {
+                                    f.cancel(true); // the map stops: so does the batch (killOnCancel as set)
+                                }
+                            });
+                        }
+                    }
+                    if (f != null) {
+                        f.whenComplete((results, e) -> {
+                            int at = 0;
+                            for (int i = 0; i < items.size(); i++) {
+                                if (refused[i] != null) {
+                                    continue;
+                                }
+                                CompletableFuture<R> item = futures.get(i);
+                                if (e != null) {
+                                    item.completeExceptionally(e instanceof java.util.concurrent.CompletionException
+                                            && e.getCause() != null ? e.getCause() : e);
+                                } else {
+                                    Object r = ((Object[]) results)[at++];
+                                    if (r instanceof ContextCore.ItemFailure) {
+                                        item.completeExceptionally(((ContextCore.ItemFailure) r).error);
+                                    } else {
+                                        item.complete((R) r);
+                                    }
+                                }
+                            }
+                        });
+                    }
+                    return futures;
+                }
+
+                @Override
                 public int defaultWindow() {
                     return window;
                 }

@@ -42,6 +42,8 @@ final class MapRun<T, R, E> implements MapIterator<E> {
     private final MapOptions options;
     private final boolean outcomes;
     private final int window;
+    /** Items per start: the batch size, within the window. */
+    private final int batch;
     private final Map<Long, Entry<T, R>> pending = new HashMap<>();
     private final LinkedBlockingQueue<Long> completions = new LinkedBlockingQueue<>();
     private final List<Outcome<?, ?>> failures = new ArrayList<>();
@@ -62,8 +64,10 @@ final class MapRun<T, R, E> implements MapIterator<E> {
         this.backend = backend;
         this.options = options;
         this.outcomes = outcomes;
-        this.window = options.backendName().equals(MapOptions.Backend.INLINE.backendName()) ? 1
-                : options.window() > 0 ? options.window() : backend.defaultWindow();
+        boolean inline = options.backendName().equals(MapOptions.Backend.INLINE.backendName());
+        this.batch = inline ? 1 : options.batchSize();
+        this.window = inline ? 1 : options.window() > 0 ? options.window() : (int) Math.min(Integer.MAX_VALUE,
+                (long) backend.defaultWindow() * batch);
     }
 
     @Override
@@ -188,28 +192,64 @@ final class MapRun<T, R, E> implements MapIterator<E> {
     }
 
     private void fill() {
-        while (!inputDone && !closed && pending.size() < window) {
-            T item;
+        // A batch starts only when the window has room for all of it (or the input ends while it fills), so that
+        // items handed out one by one do not break the next batches into small ones.
+        while (!inputDone && !closed && window - pending.size() >= batch) {
+            List<T> items = new ArrayList<>(batch);
             try {
-                if (!input.hasNext()) {
-                    inputDone = true;
-                    break;
+                while (items.size() < batch && input.hasNext()) {
+                    items.add(input.next());
                 }
-                item = input.next();
+                if (items.size() < batch) {
+                    inputDone = true;
+                }
             } catch (RuntimeException | Error e) {
                 close(); // the input failed: cancel what is in flight, then propagate
                 throw e;
             }
-            long index = nextIndex++;
+            if (items.isEmpty()) {
+                break;
+            }
+            List<CompletableFuture<R>> started = start(items);
+            for (int i = 0; i < items.size(); i++) {
+                long index = nextIndex++;
+                CompletableFuture<R> f = started.get(i);
+                pending.put(index, new Entry<>(index, items.get(i), f));
+                f.whenComplete((r, e) -> completions.add(index));
+            }
+        }
+    }
+
+    /** Starts the items (one, or a batch); an item the backend refuses fails (e.g. one the codec cannot encode). */
+    private List<CompletableFuture<R>> start(List<T> items) {
+        if (items.size() == 1) {
             CompletableFuture<R> f;
             try {
-                f = backend.start(item);
+                f = backend.start(items.get(0));
             } catch (RuntimeException e) {
-                f = CompletableFuture.failedFuture(e); // e.g. an item the codec cannot encode: that item fails
+                f = CompletableFuture.failedFuture(e);
             }
-            pending.put(index, new Entry<>(index, item, f));
-            f.whenComplete((r, e) -> completions.add(index));
+            return List.of(f);
         }
+        List<CompletableFuture<R>> started;
+        try {
+            started = backend.startBatch(items);
+        } catch (RuntimeException e) {
+            started = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                started.add(CompletableFuture.failedFuture(e));
+            }
+        }
+        if (started == null || started.size() != items.size()) {
+            for (CompletableFuture<R> f : started == null ? List.<CompletableFuture<R>>of() : started) {
+                f.cancel(true);
+            }
+            close();
+            throw new IllegalStateException("map backend \"" + options.backendName() + "\" returned "
+                    + (started == null ? "null" : started.size() + " futures") + " for a batch of " + items.size()
+                    + " items; startBatch must return one future per item");
+        }
+        return started;
     }
 
     private void progress(boolean last) {

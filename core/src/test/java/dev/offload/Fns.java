@@ -308,6 +308,16 @@ public final class Fns {
         return x;
     }
 
+    /** The class of whatever it gets, and this worker's pid. */
+    public static String describe(Object o) {
+        return o.getClass().getSimpleName() + "@" + ProcessHandle.current().pid();
+    }
+
+    /** Returns {@code n} bytes. */
+    public static byte[] kilobytes(int n) {
+        return new byte[n * 1024];
+    }
+
     /** Fails with a message of {@code n} characters and a cause: more than the smallest frame holds. */
     public static int failWithLongMessage(int n) {
         throw new IllegalArgumentException("bad input " + "x".repeat(n), new IllegalStateException("the cause"));

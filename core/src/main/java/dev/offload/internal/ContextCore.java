@@ -438,6 +438,73 @@ public final class ContextCore implements ProcessWorker.Listener {
 
     private static final long CROWD_REFRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
+    /** What a batch's future holds for an item that failed: its exception. */
+    public static final class ItemFailure {
+        public final Throwable error;
+
+        ItemFailure(Throwable error) {
+            this.error = error;
+        }
+    }
+
+    /**
+     * Submits {@code fn} applied to each of {@code items} as one request: the worker runs them in turn. The future's
+     * value is an {@code Object[]} with each sent item's result, or an {@link ItemFailure} for an item that threw; a
+     * failure of the whole batch (its worker crashed or was killed) completes the future exceptionally.
+     *
+     * @param refused filled in for each item whose argument cannot be encoded; those items are not sent, and the
+     *     future's array holds only the sent ones, in order
+     * @return the batch's future, or null if no item could be encoded
+     */
+    public CallFuture<Object> submitBatch(Object fn, List<?> items, CallOptions options, Throwable[] refused) {
+        return submitBatch(Functions.of(fn), fn.getClass().getClassLoader(), items, options, true, refused);
+    }
+
+    /**
+     * Like {@link #submitBatch(Object, List, CallOptions, Throwable[])} for a function already addressed (a Kotlin
+     * one), whose class loader is {@code loader}.
+     *
+     * @param inlineDelivery complete the future on the thread that read the reply
+     */
+    public CallFuture<Object> submitBatch(FunctionId id, ClassLoader loader, List<?> items, CallOptions options,
+            boolean inlineDelivery, Throwable[] refused) {
+        Codec codec = codecOf(options);
+        FrameBuffer request = new FrameBuffer(config.maxFrameSize());
+        FrameBuffer item = new FrameBuffer(config.maxFrameSize(), 256);
+        int sent = 0;
+        try {
+            DataOutputStream out = new DataOutputStream(request);
+            id.writeTo(out);
+            Wire.writeString(out, codec.workerClassName());
+            int countAt = request.payloadLength();
+            out.writeInt(0); // the count, set below
+            for (int i = 0; i < items.size(); i++) {
+                item.reset();
+                try {
+                    codec.writeArguments(new Object[] {items.get(i)}, item);
+                } catch (IOException | RuntimeException e) {
+                    refused[i] = new IllegalArgumentException("cannot encode the arguments of " + id + " with "
+                            + codecName(codec) + ": " + e.getMessage(), e);
+                    continue;
+                }
+                out.writeInt(item.payloadLength());
+                item.writeTo(out);
+                sent++;
+            }
+            out.flush();
+            request.setInt(countAt, sent);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("a batch of " + items.size() + " items of " + id + " is too large to "
+                    + "send together (" + e.getMessage() + "); lower MapOptions batchSize, or raise "
+                    + "WorkerConfig.builder().maxFrameSize(...)", e);
+        }
+        if (sent == 0) {
+            return null;
+        }
+        return submitRequest(Protocol.BATCH, id, request, codec, loader == null ? ClassLoader.getSystemClassLoader()
+                : loader, options, inlineDelivery, null, false);
+    }
+
     /**
      * Submits one item of a stateful map, to run in the lease's worker: the worker creates the slot's state with
      * {@code init(slot[, slotArgument])} on first use (again in a replacement worker), then returns
@@ -948,7 +1015,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         if (f.type == Protocol.RESULT) {
             Object value;
             try {
-                value = call.codec.readResult(payload);
+                value = call.type == Protocol.BATCH ? readBatch(call, in) : call.codec.readResult(payload);
             } catch (IOException | RuntimeException e) {
                 call.future.completeExceptionally(new IllegalStateException("cannot decode the result of " + call.fn
                         + " with " + codecName(call.codec) + ": " + e.getMessage(), e));
@@ -967,6 +1034,33 @@ public final class ContextCore implements ProcessWorker.Listener {
             countedBeforeCompletion(call, t);
             call.future.completeExceptionally(t);
         }
+    }
+
+    /** A batch's reply: each item's result, or an {@link ItemFailure}. */
+    private Object[] readBatch(Call call, DataInputStream in) throws IOException {
+        Object[] results = new Object[in.readInt()];
+        for (int i = 0; i < results.length; i++) {
+            int status = in.readUnsignedByte();
+            byte[] bytes = in.readNBytes(in.readInt());
+            if (status == Protocol.ITEM_RESULT) {
+                try {
+                    results[i] = call.codec.readResult(new java.io.ByteArrayInputStream(bytes));
+                } catch (IOException | RuntimeException e) {
+                    results[i] = new ItemFailure(new IllegalStateException("cannot decode the result of " + call.fn
+                            + " with " + codecName(call.codec) + ": " + e.getMessage(), e));
+                }
+            } else {
+                Throwable t;
+                try {
+                    t = ExceptionRebuilder.markRemote(ExceptionRebuilder.rebuild(RemoteThrowable.read(
+                            new DataInputStream(new java.io.ByteArrayInputStream(bytes))), call.loader), call.pid);
+                } catch (IOException e) {
+                    t = new IllegalStateException("cannot decode the exception thrown by " + call.fn + ": " + e, e);
+                }
+                results[i] = new ItemFailure(t);
+            }
+        }
+        return results;
     }
 
     /**

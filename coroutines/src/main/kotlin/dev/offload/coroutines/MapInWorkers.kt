@@ -36,6 +36,11 @@ import kotlinx.coroutines.flow.toList
  * @param backend where elements run: worker JVMs (default), threads of this JVM (for IO-bound work and debugging;
  *   timeouts and cancellation interrupt, nothing is killed) or inline in the collector (one at a time, no timeout).
  *   Custom backends of [dev.offload.MapBackends] are for the Java API.
+ * @param batchSize elements that travel to a worker JVM as one request (1: each on its own). For tasks of a few
+ *   microseconds, batches spread a call's fixed cost over their elements. A batch starts once it has [batchSize]
+ *   elements or the flow ends; the default window becomes 2 x concurrency x [batchSize]; an element that throws
+ *   fails alone, but a worker that dies, is killed or runs past [taskTimeout] (which then covers the whole batch)
+ *   fails every element of its batch. Only the worker-JVM backend batches. As `MapOptions.Builder.batchSize`.
  */
 public inline fun <reified T, reified R> Flow<T>.mapInWorkers(
     noinline fn: (T) -> R,
@@ -50,9 +55,10 @@ public inline fun <reified T, reified R> Flow<T>.mapInWorkers(
     context: WorkerContext? = null,
     progress: MapProgress.Listener? = null,
     backend: MapOptions.Backend = MapOptions.Backend.CHILD_JVM,
+    batchSize: Int = 1,
 ): Flow<R> = mapEngine(
     this, fn, typeOf<T>(), typeOf<R>(), concurrency, ordered, window, taskTimeout, errors, maxFailures,
-    killOnCancel, format, context, progress, backend = backend,
+    killOnCancel, format, context, progress, backend = backend, batchSize = batchSize,
 ).map { it.value() as R }
 
 /** Like [mapInWorkers], but every element gives an [Outcome] (value, or failure with index and input); nothing is thrown for an element. */
@@ -67,9 +73,10 @@ public inline fun <reified T, reified R> Flow<T>.mapInWorkersCatching(
     context: WorkerContext? = null,
     progress: MapProgress.Listener? = null,
     backend: MapOptions.Backend = MapOptions.Backend.CHILD_JVM,
+    batchSize: Int = 1,
 ): Flow<Outcome<T, R>> = mapEngine(
     this, fn, typeOf<T>(), typeOf<R>(), concurrency, ordered, window, taskTimeout, null, 0, killOnCancel, format,
-    context, progress, backend = backend,
+    context, progress, backend = backend, batchSize = batchSize,
 ).map {
     @Suppress("UNCHECKED_CAST")
     it as Outcome<T, R>
@@ -89,9 +96,10 @@ public suspend inline fun <reified T, reified R> Iterable<T>.mapInWorkers(
     context: WorkerContext? = null,
     progress: MapProgress.Listener? = null,
     backend: MapOptions.Backend = MapOptions.Backend.CHILD_JVM,
+    batchSize: Int = 1,
 ): List<R> = mapEngine(
     asFlow(), fn, typeOf<T>(), typeOf<R>(), concurrency, ordered, window, taskTimeout, errors, maxFailures,
-    killOnCancel, format, context, progress, (this as? Collection<*>)?.size?.toLong() ?: -1L, backend,
+    killOnCancel, format, context, progress, (this as? Collection<*>)?.size?.toLong() ?: -1L, backend, batchSize,
 ).map { it.value() as R }.toList()
 
 /**

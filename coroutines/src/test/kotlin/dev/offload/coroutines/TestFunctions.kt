@@ -102,6 +102,9 @@ fun pidThenSleep(pidFile: String, millis: Long): Long {
 
 fun square(x: Int): Int = x * x
 
+/** This worker's pid, whatever the element. */
+fun pidOf(@Suppress("UNUSED_PARAMETER") x: Int): Long = ProcessHandle.current().pid()
+
 fun failFor(x: Int): Int = throw IllegalStateException("item $x")
 
 fun squareEven(x: Int): Int = if (x % 2 != 0) throw IllegalArgumentException("odd $x") else x * x

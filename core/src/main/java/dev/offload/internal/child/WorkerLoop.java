@@ -42,6 +42,8 @@ final class WorkerLoop {
      */
     private final FrameBuffer buffer;
     private final SlotStates states = new SlotStates();
+    /** One item's result or exception in a batch, before it joins the reply; created by the first batch. */
+    private FrameBuffer itemBuffer;
     private Target retire;
     /** The head of the last CALL (function id and codec name) and what it resolved to. */
     private byte[] lastHead;
@@ -80,6 +82,7 @@ final class WorkerLoop {
                 case Protocol.CALL:
                 case Protocol.SLOT_CALL:
                 case Protocol.SLOT_RELEASE:
+                case Protocol.BATCH:
                     int status = call(f);
                     if (status >= 0) {
                         return status;
@@ -116,7 +119,7 @@ final class WorkerLoop {
         return true;
     }
 
-    /** Serves one request (CALL, SLOT_CALL, SLOT_RELEASE); returns an exit status if the worker must exit now, else -1. */
+    /** Serves one request (CALL, SLOT_CALL, SLOT_RELEASE, BATCH); returns an exit status if the worker must exit now, else -1. */
     private int call(Frame f) throws IOException {
         currentCall = f.callId;
         PayloadInput p = PayloadInput.of(f);
@@ -130,6 +133,9 @@ final class WorkerLoop {
                     break;
                 case Protocol.SLOT_CALL:
                     slotCall(p, in);
+                    break;
+                case Protocol.BATCH:
+                    batch(f, in);
                     break;
                 default:
                     long mapKey = in.readLong();
@@ -175,26 +181,77 @@ final class WorkerLoop {
     }
 
     private void plainCall(Frame f, PayloadInput p, DataInputStream in) throws Throwable {
+        resolveHead(f, in);
+        Object[] args = lastCodec.readArguments(lastTarget.parameterTypes, p);
+        writeResult(lastCodec, lastTarget, lastTarget.invoke(args));
+    }
+
+    /**
+     * Reads the head of a CALL or BATCH (function id and codec name) and leaves what it names in {@link #lastTarget}
+     * and {@link #lastCodec}; the same head as the last request skips decoding and lookups.
+     */
+    private void resolveHead(Frame f, DataInputStream in) throws Throwable {
         int head = headLength(f);
-        Target target;
-        Codec codec;
         if (head > 0 && lastHead != null && Arrays.equals(f.payload, 0, head, lastHead, 0, lastHead.length)) {
-            in.skipNBytes(head); // the same function and codec as the last call: skip decoding and lookups
-            target = lastTarget;
-            codec = lastCodec;
-        } else {
-            FunctionId id = FunctionId.readFrom(in);
-            String codecName = Wire.readString(in);
-            target = resolver.resolve(id);
-            codec = codec(codecName);
-            if (head > 0) {
-                lastHead = Arrays.copyOf(f.payload, head);
-                lastTarget = target;
-                lastCodec = codec;
+            in.skipNBytes(head);
+            return;
+        }
+        FunctionId id = FunctionId.readFrom(in);
+        String codecName = Wire.readString(in);
+        Target target = resolver.resolve(id);
+        Codec codec = codec(codecName);
+        lastHead = head > 0 ? Arrays.copyOf(f.payload, head) : null;
+        lastTarget = target;
+        lastCodec = codec;
+    }
+
+    /**
+     * A batch: the function runs on each item in turn. An item's exception (or its arguments' or result's codec
+     * failing) fails that item only; a fatal VM error fails the whole batch, as it would a call.
+     */
+    private void batch(Frame f, DataInputStream in) throws Throwable {
+        resolveHead(f, in);
+        Target target = lastTarget;
+        Codec codec = lastCodec;
+        int n = in.readInt();
+        DataOutputStream out = new DataOutputStream(buffer);
+        out.writeInt(n);
+        FrameBuffer item = itemBuffer == null ? itemBuffer = new FrameBuffer(maxFrameSize, 256) : itemBuffer;
+        for (int i = 0; i < n; i++) {
+            byte[] arguments = in.readNBytes(in.readInt());
+            item.reset();
+            int status = Protocol.ITEM_RESULT;
+            try {
+                Object[] args = codec.readArguments(target.parameterTypes, new java.io.ByteArrayInputStream(arguments));
+                Object result = target.invoke(args);
+                try {
+                    codec.writeResult(target.returnType, result, item);
+                } catch (FrameTooLargeException e) {
+                    throw new IllegalStateException("the result of " + target.id + " is too large to send: "
+                            + e.getMessage() + "; return less, or raise WorkerConfig.builder().maxFrameSize(...)", e);
+                } catch (IOException | RuntimeException e) {
+                    throw new IllegalStateException("cannot encode the result of " + target.id + ": " + e.getMessage(),
+                            e);
+                }
+            } catch (Throwable t) {
+                if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
+                    throw t;
+                }
+                status = Protocol.ITEM_ERROR;
+                item.reset();
+                RemoteThrowable.write(t, new DataOutputStream(item));
+            }
+            try {
+                out.writeByte(status);
+                out.writeInt(item.payloadLength());
+                item.writeTo(out);
+            } catch (FrameTooLargeException e) {
+                throw new IllegalStateException("the results of a batch of " + n + " items of " + target.id
+                        + " are too large to send together (" + e.getMessage() + "); lower MapOptions batchSize, or"
+                        + " raise WorkerConfig.builder().maxFrameSize(...)", e);
             }
         }
-        Object[] args = codec.readArguments(target.parameterTypes, p);
-        writeResult(codec, target, target.invoke(args));
+        out.flush();
     }
 
     /**

@@ -111,6 +111,26 @@ public final class FrameBuffer extends OutputStream {
         return end - Protocol.HEADER_SIZE + (tail == null ? 0 : tail.length);
     }
 
+    /** Overwrites four payload bytes at {@code payloadOffset} (already written) with {@code value}, big-endian. */
+    public void setInt(int payloadOffset, int value) {
+        int p = Protocol.HEADER_SIZE + payloadOffset;
+        if (payloadOffset < 0 || p + 4 > end) {
+            throw new IndexOutOfBoundsException("offset " + payloadOffset + " of a " + payloadLength() + "-byte payload");
+        }
+        buf[p] = (byte) (value >>> 24);
+        buf[p + 1] = (byte) (value >>> 16);
+        buf[p + 2] = (byte) (value >>> 8);
+        buf[p + 3] = (byte) value;
+    }
+
+    /** Writes the payload written so far (tail included) to {@code out}. */
+    public void writeTo(java.io.OutputStream out) throws IOException {
+        out.write(buf, Protocol.HEADER_SIZE, end - Protocol.HEADER_SIZE);
+        if (tail != null) {
+            out.write(tail);
+        }
+    }
+
     /** Discards the payload, keeping the storage (but not a tail). */
     public void reset() {
         end = Protocol.HEADER_SIZE;

@@ -28,7 +28,10 @@ import java.nio.charset.StandardCharsets;
  * <p>Requests: {@link #CONFIGURE} (init and retire functions, answered by {@link #READY} or
  * {@link #BROKEN}), {@link #CALL} (function id, codec, arguments), {@link #SLOT_CALL} (one item of a stateful map:
  * map key, slot, the init/apply/close function ids, codec, then the slot's argument and the item) and
- * {@link #SLOT_RELEASE} (map key, codec: close the state of that map, answered like a call). Replies: {@link #RESULT} and
+ * {@link #SLOT_RELEASE} (map key, codec: close the state of that map, answered like a call) and {@link #BATCH} (function
+ * id, codec, then a count and each item's length-prefixed arguments; answered by one RESULT that holds a count and
+ * each item's status byte ({@link #ITEM_RESULT} or {@link #ITEM_ERROR}) and length-prefixed payload, or by one ERROR
+ * when the batch as a whole failed). Replies: {@link #RESULT} and
  * {@link #ERROR} carry the call id of their request and may set {@link #FLAG_RETIRING};
  * {@link #OUTPUT} carries what the function printed ({@link #FLAG_STDERR} for {@code System.err});
  * {@link #BROKEN} says the worker is about to exit because its own machinery failed (init or retire threw).
@@ -43,7 +46,7 @@ public final class Protocol {
     /** The 8 bytes that open the handshake. */
     public static final byte[] MAGIC = "OFFLOAD\n".getBytes(StandardCharsets.US_ASCII);
     /** Protocol version sent in the handshake; a parent refuses any other. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     /** Handshake length: magic, version (u16) and pid (i64). */
     public static final int HANDSHAKE_SIZE = MAGIC.length + 2 + 8;
     /** Bytes a reader skips looking for the magic before it gives up. */
@@ -65,6 +68,12 @@ public final class Protocol {
     public static final byte SLOT_CALL = 0x03;
     /** Close the state a stateful map created in this worker; answered by RESULT (null) or ERROR. */
     public static final byte SLOT_RELEASE = 0x04;
+    /** Run one function on several items, one after the other; each item succeeds or fails on its own. */
+    public static final byte BATCH = 0x05;
+    /** In a BATCH's RESULT: this item's function returned; its payload is the codec-encoded result. */
+    public static final int ITEM_RESULT = 0;
+    /** In a BATCH's RESULT: this item failed; its payload is the encoded exception. */
+    public static final int ITEM_ERROR = 1;
 
     // Worker to parent.
     /** The worker ran init and is ready for calls. */
@@ -118,7 +127,8 @@ public final class Protocol {
 
     /** Whether {@code type} is a frame type of this protocol version. */
     public static boolean isKnownType(int type) {
-        return type == CONFIGURE || type == CALL || type == SLOT_CALL || type == SLOT_RELEASE || type == READY || type == RESULT
+        return type == CONFIGURE || type == CALL || type == SLOT_CALL || type == SLOT_RELEASE || type == BATCH
+                || type == READY || type == RESULT
                 || type == ERROR || type == OUTPUT || type == BROKEN || type == END || type == TURN;
     }
 
@@ -129,6 +139,7 @@ public final class Protocol {
             case CALL: return "CALL";
             case SLOT_CALL: return "SLOT_CALL";
             case SLOT_RELEASE: return "SLOT_RELEASE";
+            case BATCH: return "BATCH";
             case READY: return "READY";
             case RESULT: return "RESULT";
             case ERROR: return "ERROR";

@@ -163,7 +163,7 @@ class FrameReaderTest {
         assertEquals("truncated handshake: stream ended after 12 of 18 bytes",
                 assertThrows(ProtocolException.class, () -> reader(Arrays.copyOf(h, 12)).readHandshake()).getMessage());
         h[9] = 9;
-        assertEquals("unsupported protocol version 9 (this side speaks 1)",
+        assertEquals("unsupported protocol version 9 (this side speaks " + Protocol.VERSION + ")",
                 assertThrows(ProtocolException.class, () -> reader(h).readHandshake()).getMessage());
     }
 

@@ -91,6 +91,52 @@ internal suspend fun callInWorker(
 }
 
 /**
+ * Runs [fn] on each of [items] in one worker as one request (a map's batch): each item's result, or its failure (an
+ * exception the function threw, or an item the codec cannot encode). A failure of the whole batch (its worker died,
+ * was killed, or the batch ran past [taskTimeout]) is thrown.
+ */
+internal suspend fun batchInWorker(
+    fn: Any,
+    items: List<Any?>,
+    argType: KType,
+    resultType: KType,
+    killOnCancel: Boolean,
+    limiter: Limiter?,
+    format: PayloadFormat?,
+    context: WorkerContext?,
+    taskTimeout: kotlin.time.Duration?,
+): List<Result<Any?>> {
+    val coroutineContext = currentCoroutineContext()
+    val id = KotlinFunctions.of(fn, 1)
+    coroutineContext.ensureActive()
+    val target = context ?: coroutineContext[WorkerContextElement]?.context ?: Offload.defaultContext()
+    val core = Secrets.core(target)
+    val codec = KotlinxCodec.forCall(
+        format ?: coroutineContext[WorkerContextElement]?.format ?: PayloadFormat.Json,
+        listOf(argType), ARGUMENT_ROLES.subList(0, 1), resultType,
+    )
+    val options = CallOptions.builder().killOnCancel(killOnCancel).limiter(limiter).codec(codec).build()
+    val refused = arrayOfNulls<Throwable>(items.size)
+    val future = core.submitBatch(id, fn.javaClass.classLoader, items, options,
+        resumesThroughADispatcher(coroutineContext), refused)
+    if (future != null && taskTimeout != null) {
+        val nanos = taskTimeout.inWholeNanoseconds
+        future.started().thenRun { future.orTimeout(nanos, java.util.concurrent.TimeUnit.NANOSECONDS) }
+    }
+    val sent: Array<*> = if (future == null) emptyArray<Any?>() else awaitCall(future) as Array<*>
+    var at = 0
+    return items.indices.map { i ->
+        val refusal = refused[i]
+        if (refusal != null) return@map Result.failure(refusal)
+        when (val r = sent[at++]) {
+            is ContextCore.ItemFailure ->
+                Result.failure(dev.offload.internal.ExceptionRebuilder.withCallerFrames(r.error, 0))
+            else -> Result.success(r)
+        }
+    }
+}
+
+/**
  * Polls for a quick reply on the coroutine's own thread, yielding to the other coroutines of its dispatcher between
  * polls, and reads it there if it comes within [nanos]; otherwise (or at once if the call waits for a permit or a
  * worker) leaves it to the worker's reader thread, which resumes the coroutine when the reply comes.

@@ -63,6 +63,7 @@ internal fun mapEngine(
     progress: MapProgress.Listener? = null,
     total: Long = -1,
     backend: MapOptions.Backend = MapOptions.Backend.CHILD_JVM,
+    batchSize: Int = 1,
 ): Flow<Outcome<Any?, Any?>> {
     require(concurrency == null || concurrency > 0) {
         "concurrency must be > 0, was $concurrency; use autoConcurrency() for processors - 1"
@@ -70,6 +71,11 @@ internal fun mapEngine(
     require(window == null || window > 0) { "window must be > 0, was $window" }
     require(taskTimeout == null || taskTimeout.isPositive()) { "taskTimeout must be > 0, was $taskTimeout" }
     require(maxFailures >= 0) { "maxFailures must be >= 0, was $maxFailures" }
+    require(batchSize >= 1) { "batchSize must be >= 1, was $batchSize; 1 sends each item on its own" }
+    require(window == null || window >= batchSize) {
+        "window ($window) is smaller than batchSize ($batchSize): the window must hold at least one batch; raise " +
+            "the window or lower batchSize"
+    }
     val stateful = work as? StatefulMapTask<*, *>
     if (backend == MapOptions.Backend.CHILD_JVM) { // refuse lambdas and types without serializers before any input
         if (stateful == null) {
@@ -93,7 +99,10 @@ internal fun mapEngine(
         }
         else -> (limiter ?: dev.offload.Offload.defaultLimiter()).capacity()
     }
-    val width = if (backend == MapOptions.Backend.INLINE) 1 else window ?: (2 * slots)
+    // Batches travel to worker JVMs only; elsewhere items run one by one.
+    val batch = if (backend == MapOptions.Backend.CHILD_JVM && stateful == null) batchSize else 1
+    val width = if (backend == MapOptions.Backend.INLINE) 1 else window ?: (2L * slots * batch).coerceAtMost(
+        Int.MAX_VALUE.toLong()).toInt()
     val killed = if (backend == MapOptions.Backend.CHILD_JVM) "its worker was killed" else "the task was interrupted"
     return flow {
         val here = currentCoroutineContext()
@@ -122,10 +131,28 @@ internal fun mapEngine(
                 Outcome.failure(i, item, e)
             }
         }
+        val runBatch: suspend (Long, List<Any?>) -> List<Outcome<Any?, Any?>> = { first, items ->
+            try {
+                batchInWorker(work, items, argType!!, resultType!!, killOnCancel, limiter, format, context,
+                    taskTimeout).mapIndexed { k, r ->
+                    r.fold({ Outcome.success(first + k, items[k], it) }, { Outcome.failure(first + k, items[k], it) })
+                }
+            } catch (e: TimeoutException) {
+                items.mapIndexed { k, item ->
+                    val t = TimeoutException("item ${first + k} timed out after $taskTimeout (its batch's time limit); $killed")
+                    t.initCause(e)
+                    Outcome.failure(first + k, item, t)
+                }
+            } catch (e: kotlinx.coroutines.CancellationException) {
+                throw e
+            } catch (e: Throwable) {
+                items.mapIndexed { k, item -> Outcome.failure(first + k, item, e) }
+            }
+        }
         val reporter = progress?.let { Reporter(it, total) }
         var failure: Throwable? = null
         try {
-            runMap(reporter, source, width, ordered, errors, maxFailures, runOne)
+            runMap(reporter, source, width, ordered, errors, maxFailures, batch, runOne, runBatch)
         } catch (e: Throwable) {
             failure = e
             throw e
@@ -283,22 +310,41 @@ private suspend fun kotlinx.coroutines.flow.FlowCollector<Outcome<Any?, Any?>>.r
     ordered: Boolean,
     errors: MapOptions.Errors?,
     maxFailures: Int,
+    batch: Int,
     runOne: suspend (Long, Any?) -> Outcome<Any?, Any?>,
+    runBatch: suspend (Long, List<Any?>) -> List<Outcome<Any?, Any?>>,
 ) {
     coroutineScope {
         val slots = Semaphore(width)
         val done = Channel<Done>(Channel.UNLIMITED)
         launch {
             var index = 0L
+            // A batch starts once it has [batch] items or the source ends; its items hold their window places
+            // meanwhile (the window is at least one batch, so a batch being gathered can always fill).
+            val gathered = ArrayList<Any?>(batch)
+            fun launchBatch() {
+                val items = ArrayList(gathered)
+                val first = index - items.size
+                gathered.clear()
+                launch {
+                    for (o in runBatch(first, items)) done.send(Done.Item(o))
+                }
+            }
             source.collect { item ->
                 slots.acquire()
                 val i = index++
                 reporter?.submitted?.incrementAndGet()
-                launch {
-                    val outcome = runOne(i, item)
-                    done.send(Done.Item(outcome))
+                if (batch == 1) {
+                    launch {
+                        val outcome = runOne(i, item)
+                        done.send(Done.Item(outcome))
+                    }
+                } else {
+                    gathered.add(item)
+                    if (gathered.size == batch) launchBatch()
                 }
             }
+            if (gathered.isNotEmpty()) launchBatch()
             done.send(Done.End(index))
         }
         val buffer = HashMap<Long, Outcome<Any?, Any?>>()
