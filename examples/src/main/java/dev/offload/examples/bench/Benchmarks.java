@@ -657,22 +657,46 @@ public final class Benchmarks {
 
     private void map() throws Exception {
         int n = s.mapItems();
-        progress("map layer: " + n + " tiny items on 2 workers");
+        progress("map layer: " + n + " tiny items on 2 workers, one by one and in batches of " + MAP_BATCH);
         List<Integer> items = IntStream.range(0, n).boxed().collect(Collectors.toList());
-        MapOptions options = MapOptions.builder().concurrency(2).build();
+        MapOptions single = MapOptions.builder().concurrency(2).build();
+        MapOptions batched = MapOptions.builder().concurrency(2).batchSize(MAP_BATCH).build();
         double[] rate = new double[s.mapReps()];
+        double[] batchRate = new double[s.mapReps()];
+        double[] kotlinRate = new double[s.mapReps()];
+        double[] kotlinBatchRate = new double[s.mapReps()];
         try (WorkerContext ctx = open()) {
             ctx.prestart(2);
-            ctx.mapAll(BenchFns::inc, items.subList(0, n / 5), options);
-            for (int r = 0; r < s.mapReps(); r++) {
-                long t = System.nanoTime();
-                List<Integer> out = ctx.mapAll(BenchFns::inc, items, options);
-                rate[r] = n / ((System.nanoTime() - t) / 1e9);
-                expect(out.size() == n && out.get(n - 1) == n, "the map returned wrong results");
+            ctx.mapAll(BenchFns::inc, items.subList(0, n / 5), single);
+            ctx.mapAll(BenchFns::inc, items.subList(0, n / 5), batched);
+            KotlinBench.mapItems(ctx, items.subList(0, n / 5), 1);
+            KotlinBench.mapItems(ctx, items.subList(0, n / 5), MAP_BATCH);
+            for (int r = 0; r < s.mapReps(); r++) { // interleaved, so that drift hits every variant alike
+                rate[r] = itemsPerSecond(n, () -> ctx.mapAll(BenchFns::inc, items, single));
+                batchRate[r] = itemsPerSecond(n, () -> ctx.mapAll(BenchFns::inc, items, batched));
+                kotlinRate[r] = itemsPerSecond(n, () -> KotlinBench.mapItems(ctx, items, 1));
+                kotlinBatchRate[r] = itemsPerSecond(n, () -> KotlinBench.mapItems(ctx, items, MAP_BATCH));
             }
         }
-        put(Figure.repeated("map", "Java mapAll(inc) over " + n + " items, concurrency 2 (no batching)", "items/s",
-                rate, true));
+        String over = " over " + n + " items, concurrency 2";
+        put(Figure.repeated("map", "Java mapAll(inc)" + over + ", one item per call", "items/s", rate, true));
+        put(Figure.repeated("map.batch", "Java mapAll(inc)" + over + ", batchSize " + MAP_BATCH, "items/s", batchRate,
+                true));
+        put(Figure.repeated("map.kotlin", "Kotlin mapInWorkers(::kInc) (JSON)" + over + ", one item per call", "items/s",
+                kotlinRate, true));
+        put(Figure.repeated("map.kotlin.batch", "Kotlin mapInWorkers(::kInc) (JSON)" + over + ", batchSize "
+                + MAP_BATCH, "items/s", kotlinBatchRate, true));
+    }
+
+    /** Items per request in the batched map figures. */
+    private static final int MAP_BATCH = 100;
+
+    private static double itemsPerSecond(int n, Callable<List<Integer>> map) throws Exception {
+        long t = System.nanoTime();
+        List<Integer> out = map.call();
+        double rate = n / ((System.nanoTime() - t) / 1e9);
+        expect(out.size() == n && out.get(n - 1) == n, "the map returned wrong results");
+        return rate;
     }
 
     // ---------------------------------------------------------------- the report

@@ -141,6 +141,12 @@ final class Report {
         t.add(new Target("context: respawn after cancel / bare JVM start", "respawn.java", "start.bare",
                 Target.Kind.INFO, 0));
         t.add(new Target("context: map items/s / raw echo calls/s (2 workers)", "map", "echo.2", Target.Kind.INFO, 0));
+        t.add(new Target("context: map items/s in batches of 100 / raw echo calls/s (2 workers)", "map.batch", "echo.2",
+                Target.Kind.INFO, 0));
+        t.add(new Target("context: Kotlin map items/s / raw echo calls/s (2 workers)", "map.kotlin", "echo.2",
+                Target.Kind.INFO, 0));
+        t.add(new Target("context: Kotlin map items/s in batches of 100 / raw echo calls/s (2 workers)",
+                "map.kotlin.batch", "echo.2", Target.Kind.INFO, 0));
         t.add(new Target("context: codec work of a Java Int call (JMH) / Java warm call", "micro.javaInt", "java.1",
                 Target.Kind.INFO, 0));
         t.add(new Target("context: codec work of a Kotlin JSON Int call (JMH) / Kotlin warm call", "micro.kotlinJsonInt",

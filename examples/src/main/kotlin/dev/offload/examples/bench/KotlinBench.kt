@@ -5,6 +5,7 @@ package dev.offload.examples.bench
 import dev.offload.WorkerConfig
 import dev.offload.WorkerContext
 import dev.offload.coroutines.PayloadFormat
+import dev.offload.coroutines.mapInWorkers
 import dev.offload.coroutines.runSync
 import dev.offload.coroutines.withWorkerContext
 import kotlinx.coroutines.async
@@ -141,4 +142,9 @@ fun rawSuspend(procs: List<BareProcess>, calls: Int, deadline: Long, nanos: Hist
             n
         }
     }.awaitAll().sum()
+}
+
+/** Kotlin mapInWorkers(::kInc) over [items] on 2 workers of [ctx], in batches of [batchSize]. */
+fun mapItems(ctx: WorkerContext, items: List<Int>, batchSize: Int): List<Int> = runBlocking {
+    items.mapInWorkers(::kInc, concurrency = 2, batchSize = batchSize, context = ctx)
 }
