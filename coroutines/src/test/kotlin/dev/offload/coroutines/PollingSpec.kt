@@ -98,6 +98,28 @@ class PollingSpec : FunSpec({
         dir.deleteRecursively()
     }
 
+    test("a call that printed and is still working leaves the coroutine's thread free while it polls") {
+        val dir = Files.createTempDirectory("offload-print-poll").toFile()
+        // The longest poll (10 ms): the function prints at once, so its print arrives while the coroutine polls.
+        val config = WorkerConfig.builder().spinWait(java.time.Duration.ofMillis(10)).build()
+        WorkerContext.open(config).use { ctx ->
+            runBlocking { // one thread for the call and the coroutine that lets it finish
+                val warm = File(dir, "warm").apply { createNewFile() }
+                runSync(::printThenWait, warm.path, context = ctx) shouldBe "done" // resolved and printing once
+                val marker = File(dir, "go")
+                val call = async { runSync(::printThenWait, marker.path, context = ctx) }
+                var ticks = 0
+                while (ticks < 20) { // runs only while the call's coroutine yields the thread
+                    delay(5)
+                    ticks++
+                }
+                marker.createNewFile()
+                call.await() shouldBe "done"
+            }
+        }
+        dir.deleteRecursively()
+    }
+
     test("coroutines cancelled at any point of their polling leave the worker and its replies in order") {
         WorkerContext.open().use { ctx ->
             runBlocking {

@@ -203,6 +203,18 @@ fun printBoth(text: String): String {
     return text
 }
 
+/** Prints, then waits up to 10 s for [marker] to exist: "done" if it came, "no marker" if not. */
+fun printThenWait(marker: String): String {
+    println("working")
+    System.out.flush()
+    val deadline = System.nanoTime() + 10_000_000_000L
+    while (!java.io.File(marker).exists()) {
+        if (System.nanoTime() > deadline) return "no marker"
+        Thread.sleep(1)
+    }
+    return "done"
+}
+
 /**
  * Creates [mine], waits up to 30 s for [other] (created by a call running at the same time in another worker), then
  * sleeps [millis]; whether [other] appeared.

@@ -89,9 +89,11 @@ public final class FrameReader {
     }
 
     /**
-     * Whether a whole frame can be read now without waiting: its header and all of its payload are buffered or in
-     * the pipe (so a frame larger than the pipe never is). On a stream without mark support (a process's output has
-     * it), whether any byte is there. Must not be called while another thread reads.
+     * Whether the next frame that is not OUTPUT can be read now without waiting: it and every OUTPUT frame before it
+     * are wholly buffered or in the pipe (so a frame larger than the pipe never is). A caller that polls for its
+     * reply then reads through what the function printed without blocking; a function that printed and is still
+     * working leaves it polling. On a stream without mark support (a process's output has it), whether any byte is
+     * there. Must not be called while another thread reads.
      */
     public boolean frameReady() throws IOException {
         int available = in.available();
@@ -101,12 +103,24 @@ public final class FrameReader {
         if (available < Protocol.HEADER_SIZE) {
             return false;
         }
-        in.mark(Protocol.HEADER_SIZE);
+        in.mark(available);
         try {
-            if (in.readNBytes(peek, 0, Protocol.HEADER_SIZE) < Protocol.HEADER_SIZE) {
-                return true; // the stream ends here: the read finds out
+            long left = available;
+            while (left >= Protocol.HEADER_SIZE) {
+                if (in.readNBytes(peek, 0, Protocol.HEADER_SIZE) < Protocol.HEADER_SIZE) {
+                    return true; // the stream ends here: the read finds out
+                }
+                long length = getInt(peek, 4) & 0xffffffffL;
+                if (left < Protocol.HEADER_SIZE + length) {
+                    return false;
+                }
+                if (peek[2] != Protocol.OUTPUT) {
+                    return true;
+                }
+                in.skipNBytes(length);
+                left -= Protocol.HEADER_SIZE + length;
             }
-            return available >= Protocol.HEADER_SIZE + (getInt(peek, 4) & 0xffffffffL);
+            return false;
         } finally {
             in.reset();
         }

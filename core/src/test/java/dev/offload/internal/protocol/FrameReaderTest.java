@@ -72,6 +72,30 @@ class FrameReaderTest {
     }
 
     @Test
+    void aReplyIsReadyOnlyOnceItAndTheOutputBeforeItAreWhole() throws IOException {
+        byte[] printed = frame(Protocol.OUTPUT, 0, 9, "working\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        byte[] reply = frame(Protocol.RESULT, 0, 9, new byte[300]);
+        java.io.PipedOutputStream pipe = new java.io.PipedOutputStream();
+        FrameReader r = new FrameReader(new java.io.BufferedInputStream(new java.io.PipedInputStream(pipe, 4096), 64),
+                MAX);
+        pipe.write(printed, 0, printed.length - 1);
+        assertFalse(r.frameReady(), "part of what the function printed");
+        pipe.write(printed, printed.length - 1, 1);
+        assertFalse(r.frameReady(), "what it printed, and no reply yet: the function may still be working");
+        pipe.write(printed);
+        pipe.write(reply, 0, 100);
+        assertFalse(r.frameReady(), "two prints and part of the reply");
+        pipe.write(reply, 100, reply.length - 100);
+        assertTrue(r.frameReady(), "the prints and all of the reply (past the stream's 64-byte buffer)");
+        assertEquals(Protocol.OUTPUT, r.read().type, "asking left every frame in place");
+        assertEquals(Protocol.OUTPUT, r.read().type);
+        Frame f = r.read();
+        assertEquals(Protocol.RESULT, f.type);
+        assertEquals(300, f.length);
+        assertFalse(r.frameReady(), "read");
+    }
+
+    @Test
     void oneFrameIsOneWrite() throws IOException {
         int[] writes = new int[1];
         ByteArrayOutputStream sink = new ByteArrayOutputStream() {
