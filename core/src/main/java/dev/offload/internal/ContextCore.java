@@ -404,7 +404,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         Call call = f.call;
         try {
             if (!call.withdrawCaller()) { // sent, and its reply left to the caller: hand it to the reader thread
-                call.readBy.readReplyInBackground();
+                call.readBy.readReplyInBackground(() -> call.answered);
             }
         } finally {
             SYNC_CALLERS.decrementAndGet();
@@ -843,11 +843,11 @@ public final class ContextCore implements ProcessWorker.Listener {
             call.sentNanos = System.nanoTime();
             if (call.callerReads && w.callerReads() && call.type == Protocol.CALL) {
                 w.sendForCaller(call.type, call.id, call.request, alone());
+                if (!call.claimForCaller(w)) { // the caller stopped waiting to read it: the reader thread reads it
+                    w.readReplyInBackground(() -> call.answered);
+                }
             } else {
-                w.send(call.type, call.id, call.request, alone());
-            }
-            if (!(call.callerReads && w.callerReads() && call.claimForCaller(w))) {
-                w.readReplyInBackground();
+                w.send(call.type, call.id, call.request, alone(), () -> call.answered);
             }
             call.started.complete(null);
         } catch (IOException e) {

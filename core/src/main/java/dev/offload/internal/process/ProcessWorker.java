@@ -31,7 +31,7 @@ import java.util.concurrent.TimeoutException;
  * <p>Who reads the worker's stdout. Where the parent can hold a write end of that pipe itself (Linux: through
  * {@code /proc/<pid>/fd/1}), a caller that blocks for its reply reads it on its own thread ({@link #readReply}),
  * which saves waking a second thread per call. The worker's reader thread reads the replies of asynchronous calls
- * ({@link #readReplyInBackground()}) and keeps reading from then on, so that a run of asynchronous calls wakes it
+ * ({@link #readReplyInBackground}) and keeps reading from then on, so that a run of asynchronous calls wakes it
  * only when a reply arrives; a blocking caller that finds it reading writes a {@link Protocol#TURN} frame to stop
  * it, and reads once it has stopped. Because the parent's write end keeps the pipe open, the end of the stream is an
  * {@link Protocol#END} frame that a waiter thread writes once the process has exited: it also ends a read blocked
@@ -128,6 +128,8 @@ public final class ProcessWorker {
     /** A caller wrote a TURN frame: the reader thread stops reading when it gets to it. */
     private boolean turnRequested;
     private boolean callerReading;
+    /** Callers waiting in {@link #readReply} for the pipe (under {@code turn}; read without it by the reader thread). */
+    private volatile int callersWaiting;
     private boolean exited;
     private boolean streamEnded;
 
@@ -253,13 +255,19 @@ public final class ProcessWorker {
      * cycles than blocking lately ({@link SpinChooser}), both sides spin: the worker polls for its next request after
      * replying, and the reader thread, once it has handed this reply over, polls for the next one. Both yield their
      * processors meanwhile to the thread the reply resumes, which must run before the next request comes.
+     *
+     * <p>The reader thread gets its turn before the request is written: once it is, the reply may be read at once
+     * (by a reader thread reading on) and this worker given to another call, whose caller a turn given then would
+     * stall. {@code answered} says whether the call's reply has been read.
      */
-    public void send(byte type, long callId, FrameBuffer request, boolean alone) throws IOException {
+    public void send(byte type, long callId, FrameBuffer request, boolean alone,
+            java.util.function.BooleanSupplier answered) throws IOException {
         boolean measured = alone && spinNanos == 0 && adaptiveSpin;
         boolean spin = measured && asyncSpin.next();
         callerSpins = false;
         threadSpins = spin;
         threadMeasures = measured;
+        readReplyInBackground(answered);
         writer.write(type, spin ? Protocol.FLAG_SPIN | Protocol.FLAG_YIELD : 0, callId, request);
     }
 
@@ -381,10 +389,13 @@ public final class ProcessWorker {
                     break;
                 }
                 requestTurn();
+                callersWaiting++;
                 try {
                     turn.wait();
                 } catch (InterruptedException e) {
                     interrupted = true;
+                } finally {
+                    callersWaiting--;
                 }
             }
             callerReading = true;
@@ -445,10 +456,17 @@ public final class ProcessWorker {
         }
     }
 
-    /** After {@link #send} of an asynchronous call: the reader thread reads its reply (and goes on reading). */
-    public void readReplyInBackground() {
+    /**
+     * For an asynchronous call (or one whose caller stopped waiting to read its reply): the reader thread reads its
+     * reply (and goes on reading), unless {@code answered} says the reply has been read already: then the worker
+     * may be running another call, whose caller must not find the pipe taken.
+     */
+    public void readReplyInBackground(java.util.function.BooleanSupplier answered) {
         if (keeper != null) {
             synchronized (turn) {
+                if (answered.getAsBoolean()) {
+                    return;
+                }
                 // Unless it reads replies already and goes on doing so. Starting up, or asked to stop at a TURN, it
                 // must (go on to) read this reply afterwards.
                 if (!threadSticky || turnRequested) {
@@ -585,6 +603,11 @@ public final class ProcessWorker {
                             break;
                         }
                         listener.onReply(this, f);
+                        if (callersWaiting > 0) {
+                            synchronized (turn) {
+                                turn.notifyAll(); // a caller waiting for the pipe may have just been answered
+                            }
+                        }
                     }
                 }
             }
