@@ -148,7 +148,7 @@ public final class MapBackends {
                     dev.offload.internal.CallFuture<Object> f = core.submit(fn, new Object[] {item}, call, true);
                     if (options.taskTimeout() != null) {
                         // The clock starts when a worker has the task; timing out completes f, which kills that worker.
-                        f.started().thenRun(() -> f.orTimeout(options.taskTimeout().toNanos(), TimeUnit.NANOSECONDS));
+                        f.timeLimit(options.taskTimeout().toNanos());
                     }
                     return (CompletableFuture<R>) (CompletableFuture<?>) f;
                 }
@@ -163,7 +163,7 @@ public final class MapBackends {
                     Throwable[] refused = new Throwable[items.size()];
                     dev.offload.internal.CallFuture<Object> f = core.submitBatch(fn, items, call, refused);
                     if (f != null && options.taskTimeout() != null) {
-                        f.started().thenRun(() -> f.orTimeout(options.taskTimeout().toNanos(), TimeUnit.NANOSECONDS));
+                        f.timeLimit(options.taskTimeout().toNanos());
                     }
                     for (int i = 0; i < items.size(); i++) {
                         if (refused[i] != null) {

@@ -27,6 +27,15 @@ public final class CallFuture<R> extends CompletableFuture<R> {
     }
 
     /** Whether cancelling kills the worker. */
+    /**
+     * Limits the call to {@code nanos} from when a worker has it (not while it waits for a permit or a worker): then
+     * it completes with a {@code TimeoutException}, which abandons the call as a cancel does (killing its worker with
+     * killOnCancel).
+     */
+    public void timeLimit(long nanos) {
+        started().thenRun(() -> orTimeout(nanos, java.util.concurrent.TimeUnit.NANOSECONDS));
+    }
+
     public boolean killOnCancel() {
         return call.killOnCancel;
     }

@@ -474,8 +474,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         int sent = 0;
         try {
             DataOutputStream out = new DataOutputStream(request);
-            id.writeTo(out);
-            Wire.writeString(out, codec.workerClassName());
+            writeHead(out, id, codec);
             int countAt = request.payloadLength();
             out.writeInt(0); // the count, set below
             for (int i = 0; i < items.size(); i++) {
@@ -679,16 +678,20 @@ public final class ContextCore implements ProcessWorker.Listener {
             b.allowTail();
         }
         try {
-            DataOutputStream out = new DataOutputStream(b);
-            id.writeTo(out);
-            Wire.writeString(out, codec.workerClassName());
-            out.flush();
+            writeHead(new DataOutputStream(b), id, codec);
             codec.writeArguments(args, b);
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("cannot encode the arguments of " + id + " with " + codecName(codec)
                     + ": " + e.getMessage(), e);
         }
         return b;
+    }
+
+    /** The head of a CALL or BATCH: the function, then the codec the worker decodes with. */
+    private static void writeHead(DataOutputStream out, FunctionId id, Codec codec) throws IOException {
+        id.writeTo(out);
+        Wire.writeString(out, codec.workerClassName());
+        out.flush();
     }
 
     private static String codecName(Codec codec) {

@@ -154,7 +154,7 @@ final class WorkerLoop {
                 sendBroken(f.callId, "the call failed with " + t + "; the worker exits", t);
                 return EXIT_FATAL;
             }
-            writeError(t);
+            writeError(t, buffer);
         }
         flushPrints();
         boolean retiring = false;
@@ -183,7 +183,7 @@ final class WorkerLoop {
     private void plainCall(Frame f, PayloadInput p, DataInputStream in) throws Throwable {
         resolveHead(f, in);
         Object[] args = lastCodec.readArguments(lastTarget.parameterTypes, p);
-        writeResult(lastCodec, lastTarget, lastTarget.invoke(args));
+        writeResult(lastCodec, lastTarget, lastTarget.invoke(args), buffer);
     }
 
     /**
@@ -223,23 +223,13 @@ final class WorkerLoop {
             int status = Protocol.ITEM_RESULT;
             try {
                 Object[] args = codec.readArguments(target.parameterTypes, new java.io.ByteArrayInputStream(arguments));
-                Object result = target.invoke(args);
-                try {
-                    codec.writeResult(target.returnType, result, item);
-                } catch (FrameTooLargeException e) {
-                    throw new IllegalStateException("the result of " + target.id + " is too large to send: "
-                            + e.getMessage() + "; return less, or raise WorkerConfig.builder().maxFrameSize(...)", e);
-                } catch (IOException | RuntimeException e) {
-                    throw new IllegalStateException("cannot encode the result of " + target.id + ": " + e.getMessage(),
-                            e);
-                }
+                writeResult(codec, target, target.invoke(args), item);
             } catch (Throwable t) {
                 if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
                     throw t;
                 }
                 status = Protocol.ITEM_ERROR;
-                item.reset();
-                RemoteThrowable.write(t, new DataOutputStream(item));
+                writeError(t, item);
             }
             try {
                 out.writeByte(status);
@@ -292,12 +282,13 @@ final class WorkerLoop {
                 : new java.lang.reflect.Type[] {apply.parameterTypes[1]}, p);
         Object state = states.stateFor(mapKey, slot, init, initTakesArgument ? args[0] : null, initTakesArgument,
                 closeId == null ? null : resolver.resolve(closeId));
-        writeResult(codec, apply, apply.invoke(new Object[] {state, args[args.length - 1]}));
+        writeResult(codec, apply, apply.invoke(new Object[] {state, args[args.length - 1]}), buffer);
     }
 
-    private void writeResult(Codec codec, Target target, Object result) throws IOException {
+    /** Encodes a result into {@code into} (the reply, or one item of a batch), failing as the call if it cannot. */
+    private void writeResult(Codec codec, Target target, Object result, FrameBuffer into) throws IOException {
         try {
-            codec.writeResult(target.returnType, result, buffer);
+            codec.writeResult(target.returnType, result, into);
         } catch (FrameTooLargeException e) {
             throw new IllegalStateException("the result of " + target.id + " is too large to send: " + e.getMessage()
                     + "; return less, or raise WorkerConfig.builder().maxFrameSize(...)", e);
@@ -307,19 +298,20 @@ final class WorkerLoop {
         }
     }
 
-    private void writeError(Throwable t) throws IOException {
-        buffer.reset();
+    /** Encodes an exception into {@code into} (the reply, or one item of a batch), shortened if it is too large. */
+    private void writeError(Throwable t, FrameBuffer into) throws IOException {
+        into.reset();
         try {
-            RemoteThrowable.write(t, new DataOutputStream(buffer));
+            RemoteThrowable.write(t, new DataOutputStream(into));
         } catch (FrameTooLargeException e) {
             // The exception itself, shortened until it fits (the smallest frame allowed is 1 KiB): its class, the
             // start of its message and where it was thrown, as far as they fit.
             String note = "[shortened: with its stack trace and causes it was larger than maxFrameSize, "
                     + maxFrameSize + " bytes]";
             for (int chars = 300, frames = 4; ; chars /= 4, frames = 0) {
-                buffer.reset();
+                into.reset();
                 try {
-                    RemoteThrowable.writeShort(t, note, chars, frames, new DataOutputStream(buffer));
+                    RemoteThrowable.writeShort(t, note, chars, frames, new DataOutputStream(into));
                     return;
                 } catch (FrameTooLargeException again) {
                     if (chars == 0) {

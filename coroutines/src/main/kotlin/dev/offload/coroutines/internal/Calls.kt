@@ -82,11 +82,8 @@ internal suspend fun callInWorker(
     val future = core.submit(id, fn.javaClass.classLoader, args, options,
         resumesThroughADispatcher(coroutineContext), callerWaits, pollNanos > 0)
     if (pollNanos > 0) pollForReply(core, future, pollNanos)
-    if (taskTimeout != null) {
-        // The clock starts once a worker has the call; timing out completes the future, which kills that worker.
-        val nanos = taskTimeout.inWholeNanoseconds
-        future.started().thenRun { future.orTimeout(nanos, java.util.concurrent.TimeUnit.NANOSECONDS) }
-    }
+    // The clock starts once a worker has the call; timing out completes the future, which kills that worker.
+    if (taskTimeout != null) future.timeLimit(taskTimeout.inWholeNanoseconds)
     return awaitCall(future)
 }
 
@@ -119,10 +116,7 @@ internal suspend fun batchInWorker(
     val refused = arrayOfNulls<Throwable>(items.size)
     val future = core.submitBatch(id, fn.javaClass.classLoader, items, options,
         resumesThroughADispatcher(coroutineContext), refused)
-    if (future != null && taskTimeout != null) {
-        val nanos = taskTimeout.inWholeNanoseconds
-        future.started().thenRun { future.orTimeout(nanos, java.util.concurrent.TimeUnit.NANOSECONDS) }
-    }
+    if (future != null && taskTimeout != null) future.timeLimit(taskTimeout.inWholeNanoseconds)
     val sent: Array<*> = if (future == null) emptyArray<Any?>() else awaitCall(future) as Array<*>
     var at = 0
     return items.indices.map { i ->
@@ -185,10 +179,7 @@ internal suspend fun callInSlot(
         lease, mapKey, task.init, task.initTakesArgument, task.apply, task.close, task.loader, slotArgument, item,
         options, resumesThroughADispatcher(coroutineContext),
     )
-    if (taskTimeout != null) {
-        val nanos = taskTimeout.inWholeNanoseconds
-        future.started().thenRun { future.orTimeout(nanos, java.util.concurrent.TimeUnit.NANOSECONDS) }
-    }
+    if (taskTimeout != null) future.timeLimit(taskTimeout.inWholeNanoseconds)
     return awaitCall(future)
 }
 

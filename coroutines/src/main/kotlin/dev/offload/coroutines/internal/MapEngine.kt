@@ -139,7 +139,9 @@ internal fun mapEngine(
                 }
             } catch (e: TimeoutException) {
                 items.mapIndexed { k, item ->
-                    val t = TimeoutException("item ${first + k} timed out after $taskTimeout (its batch's time limit); $killed")
+                    val t = TimeoutException(
+                        "item ${first + k} timed out after $taskTimeout (its batch's time limit); $killed",
+                    )
                     t.initCause(e)
                     Outcome.failure(first + k, item, t)
                 }
