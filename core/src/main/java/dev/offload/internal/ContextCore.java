@@ -1020,20 +1020,13 @@ public final class ContextCore implements ProcessWorker.Listener {
             try {
                 value = call.type == Protocol.BATCH ? readBatch(call, in) : call.codec.readResult(payload);
             } catch (IOException | RuntimeException e) {
-                call.future.completeExceptionally(new IllegalStateException("cannot decode the result of " + call.fn
-                        + " with " + codecName(call.codec) + ": " + e.getMessage(), e));
+                call.future.completeExceptionally(undecodable(call, e));
                 return;
             }
             countedBeforeCompletion(call, null);
             call.future.complete(value);
         } else {
-            Throwable t;
-            try {
-                t = ExceptionRebuilder.markRemote(ExceptionRebuilder.rebuild(RemoteThrowable.read(in), call.loader),
-                        call.pid);
-            } catch (IOException e) {
-                t = new IllegalStateException("cannot decode the exception thrown by " + call.fn + ": " + e, e);
-            }
+            Throwable t = remoteException(call, in);
             countedBeforeCompletion(call, t);
             call.future.completeExceptionally(t);
         }
@@ -1049,21 +1042,29 @@ public final class ContextCore implements ProcessWorker.Listener {
                 try {
                     results[i] = call.codec.readResult(new java.io.ByteArrayInputStream(bytes));
                 } catch (IOException | RuntimeException e) {
-                    results[i] = new ItemFailure(new IllegalStateException("cannot decode the result of " + call.fn
-                            + " with " + codecName(call.codec) + ": " + e.getMessage(), e));
+                    results[i] = new ItemFailure(undecodable(call, e));
                 }
             } else {
-                Throwable t;
-                try {
-                    t = ExceptionRebuilder.markRemote(ExceptionRebuilder.rebuild(RemoteThrowable.read(
-                            new DataInputStream(new java.io.ByteArrayInputStream(bytes))), call.loader), call.pid);
-                } catch (IOException e) {
-                    t = new IllegalStateException("cannot decode the exception thrown by " + call.fn + ": " + e, e);
-                }
-                results[i] = new ItemFailure(t);
+                results[i] = new ItemFailure(remoteException(call,
+                        new DataInputStream(new java.io.ByteArrayInputStream(bytes))));
             }
         }
         return results;
+    }
+
+    private static IllegalStateException undecodable(Call call, Exception e) {
+        return new IllegalStateException("cannot decode the result of " + call.fn + " with " + codecName(call.codec)
+                + ": " + e.getMessage(), e);
+    }
+
+    /** The exception a worker sent (for a call, or one item of a batch), rebuilt as the caller's own class. */
+    private static Throwable remoteException(Call call, DataInputStream in) {
+        try {
+            return ExceptionRebuilder.markRemote(ExceptionRebuilder.rebuild(RemoteThrowable.read(in), call.loader),
+                    call.pid);
+        } catch (IOException e) {
+            return new IllegalStateException("cannot decode the exception thrown by " + call.fn + ": " + e, e);
+        }
     }
 
     /**
