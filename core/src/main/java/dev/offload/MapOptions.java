@@ -54,6 +54,11 @@ public final class MapOptions {
     /** Fail fast, ordered, concurrency from the limiter, child JVMs. */
     public static final MapOptions DEFAULT = builder().build();
 
+    /**
+     * The {@link Builder#batchSize(int) batch size} that lets the map choose: see {@link Builder#autoBatchSize()}.
+     */
+    public static final int AUTO_BATCH_SIZE = 0;
+
     private final int concurrency;
     private final boolean ordered;
     private final int window;
@@ -117,9 +122,10 @@ public final class MapOptions {
     }
 
     /**
-     * Items that travel to a worker as one request; 1 (the default) sends each item on its own.
+     * Items that travel to a worker as one request; 1 (the default) sends each item on its own, and
+     * {@link #AUTO_BATCH_SIZE} lets the map choose as it goes.
      *
-     * @return the batch size, 1 or more
+     * @return the batch size, 1 or more, or {@link #AUTO_BATCH_SIZE}
      */
     public int batchSize() {
         return batchSize;
@@ -365,16 +371,35 @@ public final class MapOptions {
          * Only the {@code child-jvm} backend sends batches; the other backends, stateful maps and custom backends
          * that do not implement {@link MapBackend.Runner#startBatch} run items one by one.
          *
-         * @param batchSize the items per request, 1 or more
+         * @param batchSize the items per request, 1 or more; or {@link MapOptions#AUTO_BATCH_SIZE}, as
+         *     {@link #autoBatchSize()}
          * @return this builder
-         * @throws IllegalArgumentException if {@code batchSize} is zero or negative
+         * @throws IllegalArgumentException if {@code batchSize} is negative
          */
         public Builder batchSize(int batchSize) {
-            if (batchSize <= 0) {
+            if (batchSize < 0) {
                 throw new IllegalArgumentException("batchSize must be >= 1, was " + batchSize
-                        + "; 1 sends each item on its own");
+                        + "; 1 sends each item on its own, and AUTO_BATCH_SIZE (0) lets the map choose");
             }
             this.batchSize = batchSize;
+            return this;
+        }
+
+        /**
+         * Lets the map choose how many items travel together, from how long its batches take: for many quick items,
+         * whose own time is about a call's fixed cost or less. It starts with single items, doubles the size while
+         * a batch of that size takes under 10 ms, up to 1,024 items, and shrinks it at once when a batch takes over
+         * 100 ms. Items that take long on their own therefore still go one per call, and only quick items share the
+         * fate of a batch: what {@link #batchSize(int)} says of batches holds for these. With a
+         * {@link #taskTimeout(Duration)}, batches are kept to about a tenth of it.
+         *
+         * <p>Without {@link #window(int)}, the window is twice the concurrency times the current batch size; with
+         * one, batches are at most the window.
+         *
+         * @return this builder
+         */
+        public Builder autoBatchSize() {
+            this.batchSize = AUTO_BATCH_SIZE;
             return this;
         }
 
@@ -413,7 +438,7 @@ public final class MapOptions {
          * @throws IllegalArgumentException if the window is smaller than the batch size
          */
         public MapOptions build() {
-            if (window > 0 && window < batchSize) {
+            if (window > 0 && batchSize != AUTO_BATCH_SIZE && window < batchSize) {
                 throw new IllegalArgumentException("window (" + window + ") is smaller than batchSize (" + batchSize
                         + "): the window must hold at least one batch; raise the window or lower batchSize");
             }

@@ -41,9 +41,12 @@ final class MapRun<T, R, E> implements MapIterator<E> {
     private final MapBackend.Runner<T, R> backend;
     private final MapOptions options;
     private final boolean outcomes;
+    /** Items in flight at most, or 0: twice the concurrency times the current batch size (automatic batches). */
     private final int window;
-    /** Items per start: the batch size, within the window. */
+    /** Items per start: the batch size, within the window; 0 with automatic batches. */
     private final int batch;
+    /** Chooses the batch size when the options ask for automatic batches; else null. */
+    private final dev.offload.internal.AutoBatch auto;
     private final Map<Long, Entry<T, R>> pending = new HashMap<>();
     private final LinkedBlockingQueue<Long> completions = new LinkedBlockingQueue<>();
     private final List<Outcome<?, ?>> failures = new ArrayList<>();
@@ -65,9 +68,13 @@ final class MapRun<T, R, E> implements MapIterator<E> {
         this.options = options;
         this.outcomes = outcomes;
         boolean inline = options.backendName().equals(MapOptions.Backend.INLINE.backendName());
-        this.batch = inline ? 1 : options.batchSize();
-        this.window = inline ? 1 : options.window() > 0 ? options.window() : (int) Math.min(Integer.MAX_VALUE,
-                (long) backend.defaultWindow() * batch);
+        boolean threads = options.backendName().equals(MapOptions.Backend.THREADS.backendName());
+        // Threads run items one by one whatever the batch: choosing sizes for them would only widen the window.
+        this.batch = inline || threads && options.batchSize() == MapOptions.AUTO_BATCH_SIZE ? 1 : options.batchSize();
+        this.auto = batch == MapOptions.AUTO_BATCH_SIZE ? new dev.offload.internal.AutoBatch(options.taskTimeout())
+                : null;
+        this.window = inline ? 1 : options.window() > 0 ? options.window() : auto != null ? 0
+                : (int) Math.min(Integer.MAX_VALUE, (long) backend.defaultWindow() * batch);
     }
 
     @Override
@@ -194,13 +201,26 @@ final class MapRun<T, R, E> implements MapIterator<E> {
     private void fill() {
         // A batch starts only when the window has room for all of it (or the input ends while it fills), so that
         // items handed out one by one do not break the next batches into small ones.
-        while (!inputDone && !closed && window - pending.size() >= batch) {
-            List<T> items = new ArrayList<>(batch);
+        for (;;) {
+            int size = batch;
+            int room = window;
+            if (auto != null) {
+                size = auto.size();
+                if (room == 0) {
+                    room = (int) Math.min(Integer.MAX_VALUE, (long) backend.defaultWindow() * size);
+                } else {
+                    size = Math.min(size, room);
+                }
+            }
+            if (inputDone || closed || room - pending.size() < size) {
+                break;
+            }
+            List<T> items = new ArrayList<>(size);
             try {
-                while (items.size() < batch && input.hasNext()) {
+                while (items.size() < size && input.hasNext()) {
                     items.add(input.next());
                 }
-                if (items.size() < batch) {
+                if (items.size() < size) {
                     inputDone = true;
                 }
             } catch (RuntimeException | Error e) {
@@ -210,7 +230,13 @@ final class MapRun<T, R, E> implements MapIterator<E> {
             if (items.isEmpty()) {
                 break;
             }
+            long began = System.nanoTime();
             List<CompletableFuture<R>> started = start(items);
+            if (auto != null) {
+                int n = items.size();
+                CompletableFuture.allOf(started.toArray(new CompletableFuture<?>[0])).whenComplete(
+                        (r, e) -> auto.finished(n, System.nanoTime() - began));
+            }
             for (int i = 0; i < items.size(); i++) {
                 long index = nextIndex++;
                 CompletableFuture<R> f = started.get(i);

@@ -231,10 +231,63 @@ class BatchMapTest {
     }
 
     @Test
+    void automaticBatchesGiveEveryItemItsResultAndCarrySeveralQuickItemsPerCall() {
+        for (boolean ordered : new boolean[] {true, false}) {
+            for (MapOptions.Builder b : List.of(MapOptions.builder().autoBatchSize(),
+                    MapOptions.builder().batchSize(MapOptions.AUTO_BATCH_SIZE))) {
+                MapOptions o = b.concurrency(2).ordered(ordered).build();
+                long before = ctx.statistics().callsCompleted();
+                List<Integer> out = new ArrayList<>();
+                try (MapIterator<Integer> it = ctx.map(Fns::boxedSquare, range(3000).iterator(), o)) {
+                    it.forEachRemaining(out::add);
+                }
+                long calls = ctx.statistics().callsCompleted() - before;
+                if (!ordered) {
+                    Collections.sort(out);
+                }
+                assertEquals(range(3000).stream().map(x -> x * x).collect(Collectors.toList()), out);
+                // Each call of a microsecond's work takes far less than the 10 ms under which batches grow.
+                assertTrue(calls < 3000, "3000 quick items took " + calls + " calls: no batch grew");
+            }
+        }
+    }
+
+    @Test
+    void automaticBatchesSendItemsSlowerThanTheGrowthBoundOnePerCall() {
+        long before = ctx.statistics().callsCompleted();
+        List<Integer> out = ctx.mapAll(Fns::sleepMillis, Collections.nCopies(8, 20),
+                MapOptions.builder().autoBatchSize().concurrency(2).build());
+        assertEquals(Collections.nCopies(8, 20), out);
+        assertEquals(8, ctx.statistics().callsCompleted() - before, "items of 20 ms never travel together");
+    }
+
+    @Test
+    void automaticBatchesStayWithinAGivenWindow() {
+        AtomicLong pulled = new AtomicLong();
+        Iterator<Integer> input = IntStream.range(0, 5000).peek(x -> pulled.incrementAndGet()).iterator();
+        long consumed = 0;
+        long peak = 0;
+        long before = ctx.statistics().callsCompleted();
+        try (MapIterator<Integer> it = ctx.map(Fns::boxedSquare, input,
+                MapOptions.builder().autoBatchSize().window(6).concurrency(2).build())) {
+            while (it.hasNext()) {
+                assertEquals(consumed * consumed, (long) it.next());
+                consumed++;
+                peak = Math.max(peak, pulled.get() - consumed + 1);
+            }
+        }
+        assertEquals(5000, consumed);
+        assertTrue(peak <= 6, "held " + peak + " items at once with a window of 6");
+        assertTrue(ctx.statistics().callsCompleted() - before >= 5000 / 6, "no batch is larger than the window");
+    }
+
+    @Test
     void badBatchSettingsAreRefusedWithWhatToDo() {
-        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
-                () -> MapOptions.builder().batchSize(0));
-        assertEquals("batchSize must be >= 1, was 0; 1 sends each item on its own", zero.getMessage());
+        IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+                () -> MapOptions.builder().batchSize(-1));
+        assertEquals("batchSize must be >= 1, was -1; 1 sends each item on its own, and AUTO_BATCH_SIZE (0) lets "
+                + "the map choose", negative.getMessage());
+        assertEquals(MapOptions.AUTO_BATCH_SIZE, MapOptions.builder().autoBatchSize().window(1).build().batchSize());
         IllegalArgumentException window = assertThrows(IllegalArgumentException.class,
                 () -> MapOptions.builder().batchSize(10).window(4).build());
         assertTrue(window.getMessage().contains("window (4) is smaller than batchSize (10)"), window.getMessage());

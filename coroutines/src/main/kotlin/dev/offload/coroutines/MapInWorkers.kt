@@ -13,6 +13,12 @@ import kotlinx.coroutines.flow.map
 import kotlinx.coroutines.flow.toList
 
 /**
+ * The `batchSize` of [mapInWorkers] and [mapInWorkersCatching] that lets the map choose how many elements travel
+ * together, from how long its batches take: see `MapOptions.Builder.autoBatchSize`.
+ */
+public const val AUTO_BATCH_SIZE: Int = MapOptions.AUTO_BATCH_SIZE
+
+/**
  * Applies [fn] to every element in worker JVMs, lazily (a cold flow: nothing runs until it is collected), with at
  * most [window] elements in flight. Results come in input order unless `ordered = false`.
  *
@@ -41,6 +47,8 @@ import kotlinx.coroutines.flow.toList
  *   elements or the flow ends; the default window becomes 2 x concurrency x [batchSize]; an element that throws
  *   fails alone, but a worker that dies, is killed or runs past [taskTimeout] (which then covers the whole batch)
  *   fails every element of its batch. Only the worker-JVM backend batches. As `MapOptions.Builder.batchSize`.
+ *   [AUTO_BATCH_SIZE] lets the map choose as it goes (as `MapOptions.Builder.autoBatchSize`): single elements at
+ *   first, doubling while a batch takes under 10 ms, up to 1,024; so only quick elements travel together.
  */
 public inline fun <reified T, reified R> Flow<T>.mapInWorkers(
     noinline fn: (T) -> R,

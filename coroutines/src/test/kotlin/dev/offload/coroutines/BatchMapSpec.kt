@@ -18,6 +18,7 @@ import java.util.concurrent.TimeoutException
 import kotlin.time.Duration.Companion.milliseconds
 import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.flow.asFlow
+import kotlinx.coroutines.flow.onEach
 import kotlinx.coroutines.flow.take
 import kotlinx.coroutines.flow.toList
 
@@ -109,9 +110,52 @@ class BatchMapSpec : FunSpec({
         (ctx.statistics().workersKilled() - killedBefore >= 1) shouldBe true
     }
 
+    test("automatic batches give every element its result and carry several quick elements per call") {
+        val inputs = (0 until 3000).toList()
+        val expected = inputs.map { it * it }
+        for (ordered in listOf(true, false)) {
+            val before = currentWorkerContext().statistics().callsCompleted()
+            val out = inputs.asFlow().mapInWorkers(::square, concurrency = 2, ordered = ordered,
+                batchSize = AUTO_BATCH_SIZE).toList()
+            val calls = currentWorkerContext().statistics().callsCompleted() - before
+            withClue("ordered=$ordered") {
+                if (ordered) out shouldBe expected else out shouldContainExactlyInAnyOrder expected
+                // A call of a microsecond's work takes far less than the 10 ms under which batches grow.
+                withClue("3000 quick elements took $calls calls") { (calls < 3000) shouldBe true }
+            }
+        }
+        val outcomes = (0 until 500).asFlow().mapInWorkersCatching(::squareEven, concurrency = 2,
+            batchSize = AUTO_BATCH_SIZE).toList()
+        outcomes.map { it.index() } shouldBe (0L until 500L).toList()
+        for (o in outcomes) {
+            withClue(o) {
+                if (o.index() % 2 == 0L) o.value() shouldBe (o.index() * o.index()).toInt() else o.isSuccess shouldBe false
+            }
+        }
+    }
+
+    test("automatic batches send elements slower than the growth bound one per call, within a given window") {
+        val before = currentWorkerContext().statistics().callsCompleted()
+        List(8) { 20L }.mapInWorkers(::sleepThenReturn, concurrency = 2, batchSize = AUTO_BATCH_SIZE) shouldBe
+            List(8) { 20L }
+        currentWorkerContext().statistics().callsCompleted() - before shouldBe 8L
+        var pulled = 0
+        var handed = 0
+        var peak = 0
+        (0 until 3000).asFlow().onEach { pulled++ }
+            .mapInWorkers(::square, concurrency = 2, window = 6, batchSize = AUTO_BATCH_SIZE)
+            .collect { r ->
+                r shouldBe handed * handed
+                handed++
+                peak = maxOf(peak, pulled - handed) // in flight past the one just handed
+            }
+        handed shouldBe 3000
+        withClue("held $peak elements at once with a window of 6") { (peak <= 6) shouldBe true }
+    }
+
     test("bad batch settings are refused with what to do") {
-        shouldThrow<IllegalArgumentException> { listOf(1).mapInWorkers(::square, batchSize = 0) }.message shouldBe
-            "batchSize must be >= 1, was 0; 1 sends each item on its own"
+        shouldThrow<IllegalArgumentException> { listOf(1).mapInWorkers(::square, batchSize = -1) }.message shouldBe
+            "batchSize must be >= 1, was -1; 1 sends each item on its own, and AUTO_BATCH_SIZE (0) lets the map choose"
         shouldThrow<IllegalArgumentException> {
             listOf(1).mapInWorkers(::square, batchSize = 10, window = 4)
         }.message!! shouldContain "window (4) is smaller than batchSize (10)"

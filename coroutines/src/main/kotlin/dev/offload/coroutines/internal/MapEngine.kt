@@ -8,6 +8,7 @@ import dev.offload.WorkerContext
 import dev.offload.coroutines.PayloadFormat
 import dev.offload.coroutines.StatefulMapTask
 import dev.offload.coroutines.WorkerContextElement
+import dev.offload.internal.AutoBatch
 import dev.offload.internal.ContextCore
 import dev.offload.internal.Secrets
 import java.util.concurrent.Executors
@@ -71,8 +72,11 @@ internal fun mapEngine(
     require(window == null || window > 0) { "window must be > 0, was $window" }
     require(taskTimeout == null || taskTimeout.isPositive()) { "taskTimeout must be > 0, was $taskTimeout" }
     require(maxFailures >= 0) { "maxFailures must be >= 0, was $maxFailures" }
-    require(batchSize >= 1) { "batchSize must be >= 1, was $batchSize; 1 sends each item on its own" }
-    require(window == null || window >= batchSize) {
+    require(batchSize >= 0) {
+        "batchSize must be >= 1, was $batchSize; 1 sends each item on its own, and AUTO_BATCH_SIZE (0) lets the " +
+            "map choose"
+    }
+    require(window == null || batchSize == MapOptions.AUTO_BATCH_SIZE || window >= batchSize) {
         "window ($window) is smaller than batchSize ($batchSize): the window must hold at least one batch; raise " +
             "the window or lower batchSize"
     }
@@ -103,6 +107,12 @@ internal fun mapEngine(
     val batch = if (backend == MapOptions.Backend.CHILD_JVM && stateful == null) batchSize else 1
     val width = if (backend == MapOptions.Backend.INLINE) 1 else window ?: (2L * slots * batch).coerceAtMost(
         Int.MAX_VALUE.toLong()).toInt()
+    // Automatic batches: without a window, the window follows the size, as 2 x slots x size.
+    val widthFor: ((Int) -> Int)? = if (batch != MapOptions.AUTO_BATCH_SIZE) null else if (window != null) {
+        { window }
+    } else {
+        { size -> (2L * slots * size).coerceAtMost(Int.MAX_VALUE.toLong()).toInt() }
+    }
     val killed = if (backend == MapOptions.Backend.CHILD_JVM) "its worker was killed" else "the task was interrupted"
     return flow {
         val here = currentCoroutineContext()
@@ -154,7 +164,10 @@ internal fun mapEngine(
         val reporter = progress?.let { Reporter(it, total) }
         var failure: Throwable? = null
         try {
-            runMap(reporter, source, width, ordered, errors, maxFailures, batch, runOne, runBatch)
+            val sizes = widthFor?.let { Sizes(AutoBatch(taskTimeout?.let { d -> java.time.Duration.ofNanos(
+                d.inWholeNanoseconds) }), it) }
+            runMap(reporter, source, if (sizes != null) sizes.maxWidth else width, ordered, errors, maxFailures,
+                batch, sizes, runOne, runBatch)
         } catch (e: Throwable) {
             failure = e
             throw e
@@ -305,6 +318,14 @@ private class Reporter(private val listener: MapProgress.Listener, private val t
     }
 }
 
+/**
+ * Automatic batches: the sizer, and the window each size implies. The window's semaphore has [maxWidth] permits;
+ * the source holds back those beyond the window of the current size.
+ */
+private class Sizes(val auto: AutoBatch, val widthFor: (Int) -> Int) {
+    val maxWidth = widthFor(AutoBatch.MAX)
+}
+
 private suspend fun kotlinx.coroutines.flow.FlowCollector<Outcome<Any?, Any?>>.runMap(
     reporter: Reporter?,
     source: Flow<*>,
@@ -313,37 +334,59 @@ private suspend fun kotlinx.coroutines.flow.FlowCollector<Outcome<Any?, Any?>>.r
     errors: MapOptions.Errors?,
     maxFailures: Int,
     batch: Int,
+    sizes: Sizes?,
     runOne: suspend (Long, Any?) -> Outcome<Any?, Any?>,
     runBatch: suspend (Long, List<Any?>) -> List<Outcome<Any?, Any?>>,
 ) {
     coroutineScope {
-        val slots = Semaphore(width)
+        var held = if (sizes == null) 0 else width - sizes.widthFor(1)
+        val slots = Semaphore(width, held)
         val done = Channel<Done>(Channel.UNLIMITED)
         launch {
             var index = 0L
-            // A batch starts once it has [batch] items or the source ends; its items hold their window places
+            var size = if (sizes == null) batch else 1
+            // A batch starts once it has [size] items or the source ends; its items hold their window places
             // meanwhile (the window is at least one batch, so a batch being gathered can always fill).
-            val gathered = ArrayList<Any?>(batch)
+            val gathered = ArrayList<Any?>()
             fun launchBatch() {
                 val items = ArrayList(gathered)
                 val first = index - items.size
                 gathered.clear()
                 launch {
-                    for (o in runBatch(first, items)) done.send(Done.Item(o))
+                    val began = System.nanoTime()
+                    val outcomes = runBatch(first, items)
+                    sizes?.auto?.finished(items.size, System.nanoTime() - began)
+                    for (o in outcomes) done.send(Done.Item(o))
                 }
             }
             source.collect { item ->
+                if (sizes != null && gathered.isEmpty()) {
+                    val chosen = sizes.auto.size()
+                    val window = sizes.widthFor(chosen)
+                    size = minOf(chosen, window)
+                    val hold = width - window
+                    while (held > hold) {
+                        slots.release()
+                        held--
+                    }
+                    while (held < hold) {
+                        slots.acquire()
+                        held++
+                    }
+                }
                 slots.acquire()
                 val i = index++
                 reporter?.submitted?.incrementAndGet()
-                if (batch == 1) {
+                if (size == 1) {
                     launch {
+                        val began = System.nanoTime()
                         val outcome = runOne(i, item)
+                        sizes?.auto?.finished(1, System.nanoTime() - began)
                         done.send(Done.Item(outcome))
                     }
                 } else {
                     gathered.add(item)
-                    if (gathered.size == batch) launchBatch()
+                    if (gathered.size == size) launchBatch()
                 }
             }
             if (gathered.isNotEmpty()) launchBatch()
