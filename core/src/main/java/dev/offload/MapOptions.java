@@ -38,7 +38,10 @@ public final class MapOptions {
          * so timeouts and cancellation only interrupt the thread (cooperative).
          */
         THREADS,
-        /** The calling thread, one item at a time (concurrency 1), with the same error policy. */
+        /**
+         * The calling thread, one item at a time (concurrency 1), with the same error policy; nothing can stop an item
+         * there, so {@link Builder#taskTimeout(Duration)} does not apply.
+         */
         INLINE;
 
         /**
@@ -268,7 +271,8 @@ public final class MapOptions {
 
         /**
          * Sets the time limit of each task: a task that runs longer fails with a {@code TimeoutException} and is
-         * cancelled. None by default.
+         * cancelled. None by default. With {@link #batchSize(int) batches} it covers a whole batch; the
+         * {@link Backend#INLINE} backend has no time limit.
          *
          * @param taskTimeout the time limit of one task, more than zero
          * @return this builder
@@ -362,7 +366,10 @@ public final class MapOptions {
          *   <li>a batch starts once it has {@code batchSize} items or the input has ended, so a slow input holds the
          *       items it already gave until the batch is full;</li>
          *   <li>the window holds whole batches: without {@link #window(int)} it is twice the concurrency times the
-         *       batch size, and a window smaller than the batch size is refused;</li>
+         *       batch size, and a window smaller than the batch size is refused; a window under the concurrency
+         *       times the batch size leaves workers idle, as a batch starts only once the whole of it fits;</li>
+         *   <li>a batch's results and failures all arrive when its last item is done, and a failing item does not
+         *       stop the rest of its batch: with fail-fast, its failure is thrown once its batch has run;</li>
          *   <li>an item that throws fails only itself, as without batches; but a worker that crashes, is killed or
          *       runs past {@link #taskTimeout(Duration)} fails every item of its batch, and the time limit covers the
          *       whole batch;</li>

@@ -106,19 +106,24 @@ final class MapRun<T, R, E> implements MapIterator<E> {
             }
             Entry<T, R> entry;
             if (options.ordered()) {
-                Entry<T, R> head = pending.get(nextToEmit);
-                if (head != null && head.future.isDone()) {
-                    pending.remove(nextToEmit);
-                    nextToEmit++;
-                    entry = head;
-                } else {
-                    Entry<T, R> done = pending.get(takeCompletion());
-                    if (done != null && options.errors() == MapOptions.Errors.FAIL_FAST && !outcomes
-                            && done.future.isCompletedExceptionally()) {
-                        entry = done; // fail fast: the first failure wins, whatever its position
-                        pending.remove(done.index);
+                // Here completions only wake the consumer, or bring a fail-fast failure forward: all are taken, so
+                // none piles up while results come out of the head of the window.
+                entry = null;
+                Long c;
+                while (entry == null && (c = completions.poll()) != null) {
+                    entry = failingFast(c);
+                }
+                if (entry == null) {
+                    Entry<T, R> head = pending.get(nextToEmit);
+                    if (head != null && head.future.isDone()) {
+                        pending.remove(nextToEmit);
+                        nextToEmit++;
+                        entry = head;
                     } else {
-                        continue;
+                        entry = failingFast(takeCompletion());
+                        if (entry == null) {
+                            continue;
+                        }
                     }
                 }
             } else {
@@ -131,6 +136,19 @@ final class MapRun<T, R, E> implements MapIterator<E> {
                 return true;
             }
         }
+    }
+
+    /** The entry of {@code index} if it failed and the map fails fast: the first failure wins, whatever its place. */
+    private Entry<T, R> failingFast(long index) {
+        if (options.errors() != MapOptions.Errors.FAIL_FAST || outcomes) {
+            return null;
+        }
+        Entry<T, R> done = pending.get(index);
+        if (done == null || !done.future.isCompletedExceptionally()) {
+            return null;
+        }
+        pending.remove(index);
+        return done;
     }
 
     /** Handles a finished entry; true if it produced an element in {@code ready}. */
@@ -170,8 +188,9 @@ final class MapRun<T, R, E> implements MapIterator<E> {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             if (cause instanceof TimeoutException && options.taskTimeout() != null) {
                 TimeoutException t = new TimeoutException("item " + entry.index + " timed out after "
-                        + options.taskTimeout() + (options.backendName().equals("child-jvm")
-                        ? "; its worker was killed" : "; the task was cancelled"));
+                        + options.taskTimeout() + (!options.backendName().equals("child-jvm")
+                        ? "; the task was cancelled" : options.killOnCancel() ? "; its worker was killed"
+                        : "; its worker was left to finish it (killOnCancel is off)"));
                 t.initCause(cause);
                 return t;
             }
@@ -215,7 +234,7 @@ final class MapRun<T, R, E> implements MapIterator<E> {
             if (inputDone || closed || room - pending.size() < size) {
                 break;
             }
-            List<T> items = new ArrayList<>(size);
+            List<T> items = new ArrayList<>(Math.min(size, 1024)); // a large batch size, but perhaps few items
             try {
                 while (items.size() < size && input.hasNext()) {
                     items.add(input.next());

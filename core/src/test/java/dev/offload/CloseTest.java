@@ -99,6 +99,17 @@ class CloseTest {
     }
 
     @Test
+    void callsWhoseWorkerIsStillStartingRunWithinTheGracePeriod() throws Exception {
+        WorkerContext ctx = WorkerContext.open(); // no worker yet: each call starts one
+        CompletableFuture<Integer> quick = ctx.submit(Fns::sleepMillis, 300);
+        CompletableFuture<Integer> other = ctx.submit(Fns::square, 7);
+        ctx.close();
+        assertEquals(300, quick.get());
+        assertEquals(49, other.get());
+        assertEquals(2, ctx.statistics().callsCompleted());
+    }
+
+    @Test
     void callsAfterCloseFailClearly() {
         WorkerContext ctx = WorkerContext.open();
         ctx.close();

@@ -276,4 +276,39 @@ class MapTest {
                 () -> ctx.map((Fn1<Integer, Integer, RuntimeException>) x -> x * k, input, MapOptions.DEFAULT));
         assertEquals(0, input.pulled.get());
     }
+
+    @Test
+    void anOrderedMapKeepsNothingOfTheItemsItHasHandedOut() throws ReflectiveOperationException {
+        // Items found done at the head of the window used to leave their completion queued until the consumer next
+        // waited: a consumer slower than the tasks piled them up without bound (with INLINE, until out of memory).
+        MapOptions inline = MapOptions.builder().backend(MapOptions.Backend.INLINE).build();
+        MapOptions batches = MapOptions.builder().batchSize(100).concurrency(2).build();
+        for (MapOptions o : List.of(inline, batches)) {
+            try (MapIterator<Integer> it = ctx.map(Fns::boxedSquare, IntStream.range(0, 5000).iterator(), o)) {
+                for (int i = 0; i < 5000; i++) {
+                    assertEquals(i * i, it.next());
+                }
+                java.lang.reflect.Field f = it.getClass().getDeclaredField("completions");
+                f.setAccessible(true);
+                int queued = ((java.util.Collection<?>) f.get(it)).size();
+                assertTrue(queued <= 2 * 2 * 100, queued + " completions still queued after every item was handed out");
+            }
+        }
+    }
+
+    @Test
+    void aTimeoutWithoutKillOnCancelSaysTheWorkerWasLeftToFinish() {
+        long killed = ctx.statistics().workersKilled();
+        List<Outcome<Integer, Integer>> out = new ArrayList<>();
+        try (MapIterator<Outcome<Integer, Integer>> it = ctx.mapOutcomes(Fns::sleepMillis, List.of(600),
+                MapOptions.builder().taskTimeout(Duration.ofMillis(100)).killOnCancel(false).build())) {
+            it.forEachRemaining(out::add);
+        }
+        assertInstanceOf(TimeoutException.class, out.get(0).failure());
+        assertEquals("item 0 timed out after PT0.1S; its worker was left to finish it (killOnCancel is off)",
+                out.get(0).failure().getMessage());
+        assertEquals("dev.offload.Fns.sleepMillis(int) ran past its time limit of PT0.1S; its worker was left to"
+                + " finish it (killOnCancel is off)", out.get(0).failure().getCause().getMessage());
+        assertEquals(killed, ctx.statistics().workersKilled());
+    }
 }

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.offload.testing.NoWorkerLeft;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -143,5 +146,35 @@ class RefusalTest {
         assertEquals("capacity must be >= 1, was 0", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> WorkerConfig.builder().prestart(-2));
         assertEquals("prestart must be >= 0, was -2", e.getMessage());
+    }
+
+    @Test
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    void argumentsAPrimitiveParameterCannotTakeAreRefusedBeforeAnyWorker() {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ctx.runSync(Fns::fib, (Integer) null));
+            assertEquals("argument 1 of dev.offload.Fns.fib(int) is null, but its parameter is a primitive int; pass"
+                    + " a value, or declare the parameter as its boxed type to accept null", e.getMessage());
+            Fn1 raw = (Fn1<Integer, Long, RuntimeException>) Fns::fib;
+            e = assertThrows(IllegalArgumentException.class, () -> ctx.runSync(raw, "20"));
+            assertEquals("argument 1 of dev.offload.Fns.fib(int) is a java.lang.String, but its parameter is a"
+                    + " primitive int", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> ctx.runSync(Fns::instanceMethod, (Fns) null, 1));
+            assertTrue(e.getMessage().startsWith("the receiver of dev.offload.Fns.instanceMethod(int) (argument 1) is"
+                    + " null"), e.getMessage());
+            assertNoWorkerStarted(ctx);
+            // In a batch, such an item fails alone.
+            List<Outcome<Integer, Long>> out = new ArrayList<>();
+            try (MapIterator<Outcome<Integer, Long>> it = ctx.mapOutcomes(Fns::fib, Arrays.asList(10, null, 12),
+                    MapOptions.builder().batchSize(3).build())) {
+                it.forEachRemaining(out::add);
+            }
+            assertEquals(55L, out.get(0).value());
+            assertTrue(out.get(1).failure().getMessage().startsWith("argument 1 of dev.offload.Fns.fib(int) is null"),
+                    String.valueOf(out.get(1).failure()));
+            assertEquals(144L, out.get(2).value());
+        }
     }
 }

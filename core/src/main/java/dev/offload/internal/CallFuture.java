@@ -26,16 +26,25 @@ public final class CallFuture<R> extends CompletableFuture<R> {
         return call.started;
     }
 
-    /** Whether cancelling kills the worker. */
     /**
      * Limits the call to {@code nanos} from when a worker has it (not while it waits for a permit or a worker): then
      * it completes with a {@code TimeoutException}, which abandons the call as a cancel does (killing its worker with
      * killOnCancel).
      */
     public void timeLimit(long nanos) {
-        started().thenRun(() -> orTimeout(nanos, java.util.concurrent.TimeUnit.NANOSECONDS));
+        started().thenRun(() -> {
+            if (isDone()) {
+                return;
+            }
+            java.util.concurrent.ScheduledFuture<?> timer = Timers.schedule(() -> completeExceptionally(
+                    new java.util.concurrent.TimeoutException(functionName() + " ran past its time limit of "
+                            + java.time.Duration.ofNanos(nanos) + (killOnCancel() ? "; its worker was killed"
+                            : "; its worker was left to finish it (killOnCancel is off)"))), nanos);
+            whenComplete((r, e) -> timer.cancel(false)); // no timer outlives its call
+        });
     }
 
+    /** Whether cancelling kills the worker. */
     public boolean killOnCancel() {
         return call.killOnCancel;
     }

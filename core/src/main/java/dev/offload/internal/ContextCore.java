@@ -170,6 +170,10 @@ public final class ContextCore implements ProcessWorker.Listener {
     public CallFuture<Object> submit(Object fn, Object[] args, CallOptions options, boolean inlineDelivery,
             boolean callerReads) {
         FunctionId id = Functions.of(fn);
+        String refusal = id.refusal(args);
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal);
+        }
         ClassLoader loader = fn.getClass().getClassLoader();
         Codec codec = codecOf(options);
         FrameBuffer request = encodeCall(id, codec, args, callerReads);
@@ -479,8 +483,14 @@ public final class ContextCore implements ProcessWorker.Listener {
             out.writeInt(0); // the count, set below
             for (int i = 0; i < items.size(); i++) {
                 item.reset();
+                Object[] args = {items.get(i)};
+                String refusal = id.refusal(args);
+                if (refusal != null) {
+                    refused[i] = new IllegalArgumentException(refusal);
+                    continue;
+                }
                 try {
-                    codec.writeArguments(new Object[] {items.get(i)}, item);
+                    codec.writeArguments(args, item);
                 } catch (IOException | RuntimeException e) {
                     refused[i] = new IllegalArgumentException("cannot encode the arguments of " + id + " with "
                             + codecName(codec) + ": " + e.getMessage(), e);
@@ -805,7 +815,8 @@ public final class ContextCore implements ProcessWorker.Listener {
         boolean died;
         synchronized (lock) {
             died = !live.contains(w); // exited between its handshake and now: onExit has already run
-            abandoned = !died && (call.future.isDone() || closing);
+            // A context closing lets the call run: it was accepted, and gets the grace period as running calls do.
+            abandoned = !died && call.future.isDone();
             if (abandoned) {
                 running--;
                 if (!closing) {
@@ -1392,7 +1403,7 @@ public final class ContextCore implements ProcessWorker.Listener {
 
     /**
      * Closes the context: refuses new calls, fails calls still waiting for a permit, sends EOF to idle workers,
-     * lets running calls finish, SIGKILLs whatever is still alive after the grace period, and returns once every
+     * lets running calls finish (and calls whose worker is still starting run once it is up), SIGKILLs whatever is still alive after the grace period, and returns once every
      * worker has been reaped.
      *
      * @throws BrokenWorkerException aggregating every worker that exited uncleanly or had to be killed

@@ -59,7 +59,9 @@ public final class Functions {
         if (impl.startsWith("lambda$")) {
             return "cannot run a lambda in a worker (" + owner + "." + impl + "): a worker runs a method it finds"
                     + " by name and a lambda has none. Move the body into a static method and pass a reference to"
-                    + " it, such as " + simpleName(owner) + "::myFunction";
+                    + " it, such as " + simpleName(owner) + "::myFunction. (A method reference the compiler cannot"
+                    + " name directly, such as StringBuilder::length, whose method a non-public class declares, also"
+                    + " compiles to a lambda: call it from a static method of yours.)";
         }
         if (sl.getCapturedArgCount() > 0) {
             Object receiver = sl.getCapturedArg(0);

@@ -351,7 +351,11 @@ public final class JavaCodec implements Codec {
             }
             if (!(obj instanceof java.io.Serializable)) {
                 throw refused = new NotSerializableException("(a " + c.getName() + ") is not Serializable; use a record "
-                        + "that implements java.io.Serializable, a String, a boxed primitive, an array or a collection");
+                        + "that implements java.io.Serializable, a String, a boxed primitive, an array or a collection"
+                        + (java.util.Collection.class.isAssignableFrom(c) || java.util.Map.class.isAssignableFrom(c)
+                        ? " (a view such as keySet(), values() or subList() is not one of these: copy it into a new "
+                                + "ArrayList, HashSet or HashMap)"
+                        : ""));
             }
             if (!AllowListFilter.allowed(c, userFilter, null)) {
                 throw refused = new NotSerializableException("(a " + c.getName() + ") is " + notAllowed(c.getName()));

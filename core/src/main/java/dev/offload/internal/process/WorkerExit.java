@@ -56,7 +56,10 @@ public final class WorkerExit {
         if (brokenReason != null) {
             s.append(": ").append(brokenReason);
         } else if (protocolError != null) {
-            s.append(": it broke the protocol: ").append(protocolError.getMessage());
+            String m = protocolError.getMessage();
+            // No handshake: the JVM did not get as far as running the worker (a bad option, a missing class...).
+            s.append(m.startsWith("no handshake") ? ": it never became a worker (" + m + ")"
+                    : ": it broke the protocol: " + m);
         }
         if (garbage.length > 0) {
             s.append("\nbytes on its stdout outside any frame (").append(garbage.length).append("):\n")

@@ -33,6 +33,8 @@ public final class FunctionId {
     private final Kind kind;
     /** {@link #writeTo} output, kept: the same function is usually called many times. */
     private volatile byte[] wire;
+    /** {@link #parameterKinds()}, kept. */
+    private volatile char[] kinds;
 
     public FunctionId(String owner, String name, String descriptor, Kind kind) {
         this.owner = Objects.requireNonNull(owner, "owner");
@@ -128,6 +130,63 @@ public final class FunctionId {
             first = false;
         }
         return s.append(')').toString();
+    }
+
+    /**
+     * Why {@code args} cannot be passed to this method, or null if they can as far as the parent can tell: a null
+     * or a non-number for a primitive parameter, or a null receiver. Reflection in the worker would refuse these
+     * with a bare "null" or "argument type mismatch".
+     */
+    public String refusal(Object[] args) {
+        char[] p = parameterKinds();
+        int shift = kind == Kind.VIRTUAL ? 1 : 0;
+        if (shift == 1 && args.length > 0 && args[0] == null) {
+            return "the receiver of " + this + " (argument 1) is null; pass the object to call " + name + " on";
+        }
+        for (int i = 0; i < p.length && i + shift < args.length; i++) {
+            String type = primitive(p[i]);
+            Object a = args[i + shift];
+            if (type == null) {
+                continue;
+            }
+            if (a == null) {
+                return "argument " + (i + shift + 1) + " of " + this + " is null, but its parameter is a primitive "
+                        + type + "; pass a value, or declare the parameter as its boxed type to accept null";
+            }
+            boolean fits = p[i] == 'Z' ? a instanceof Boolean : p[i] == 'C' ? a instanceof Character
+                    : a instanceof Number || a instanceof Character;
+            if (!fits) {
+                return "argument " + (i + shift + 1) + " of " + this + " is a " + a.getClass().getName()
+                        + ", but its parameter is a primitive " + type;
+            }
+        }
+        return null;
+    }
+
+    /** Per parameter: its primitive descriptor letter, or 'L' for any reference (arrays included). */
+    private char[] parameterKinds() {
+        char[] p = kinds;
+        if (p == null) {
+            StringBuilder b = new StringBuilder();
+            int i = descriptor.indexOf('(') + 1;
+            int end = descriptor.indexOf(')');
+            while (i > 0 && i < end) {
+                char c = descriptor.charAt(i);
+                if (c == '[' || c == 'L') {
+                    while (descriptor.charAt(i) == '[') {
+                        i++;
+                    }
+                    i = descriptor.charAt(i) == 'L' ? descriptor.indexOf(';', i) + 1 : i + 1;
+                    b.append('L');
+                } else {
+                    b.append(c);
+                    i++;
+                }
+            }
+            p = b.toString().toCharArray();
+            kinds = p;
+        }
+        return p;
     }
 
     private static String primitive(char c) {

@@ -113,7 +113,11 @@ internal fun mapEngine(
     } else {
         { size -> (2L * slots * size).coerceAtMost(Int.MAX_VALUE.toLong()).toInt() }
     }
-    val killed = if (backend == MapOptions.Backend.CHILD_JVM) "its worker was killed" else "the task was interrupted"
+    val killed = when {
+        backend != MapOptions.Backend.CHILD_JVM -> "the task was interrupted"
+        killOnCancel -> "its worker was killed"
+        else -> "its worker was left to finish it (killOnCancel is off)"
+    }
     return flow {
         val here = currentCoroutineContext()
         val target = context ?: here[WorkerContextElement]?.context ?: dev.offload.Offload.defaultContext()
