@@ -657,25 +657,34 @@ public final class Benchmarks {
 
     private void map() throws Exception {
         int n = s.mapItems();
-        progress("map layer: " + n + " tiny items on 2 workers, one by one and in batches of " + MAP_BATCH);
+        progress("map layer: " + n + " tiny items on 2 workers, one by one, in batches of " + MAP_BATCH
+                + " and in automatic batches");
         List<Integer> items = IntStream.range(0, n).boxed().collect(Collectors.toList());
         MapOptions single = MapOptions.builder().concurrency(2).build();
         MapOptions batched = MapOptions.builder().concurrency(2).batchSize(MAP_BATCH).build();
+        MapOptions auto = MapOptions.builder().concurrency(2).autoBatchSize().build();
         double[] rate = new double[s.mapReps()];
         double[] batchRate = new double[s.mapReps()];
         double[] kotlinRate = new double[s.mapReps()];
         double[] kotlinBatchRate = new double[s.mapReps()];
+        double[] autoRate = new double[s.mapReps()];
+        double[] kotlinAutoRate = new double[s.mapReps()];
         try (WorkerContext ctx = open()) {
             ctx.prestart(2);
             ctx.mapAll(BenchFns::inc, items.subList(0, n / 5), single);
             ctx.mapAll(BenchFns::inc, items.subList(0, n / 5), batched);
             KotlinBench.mapItems(ctx, items.subList(0, n / 5), 1);
             KotlinBench.mapItems(ctx, items.subList(0, n / 5), MAP_BATCH);
+            ctx.mapAll(BenchFns::inc, items.subList(0, n / 5), auto);
+            KotlinBench.mapItems(ctx, items.subList(0, n / 5), MapOptions.AUTO_BATCH_SIZE);
             for (int r = 0; r < s.mapReps(); r++) { // interleaved, so that drift hits every variant alike
                 rate[r] = itemsPerSecond(n, () -> ctx.mapAll(BenchFns::inc, items, single));
                 batchRate[r] = itemsPerSecond(n, () -> ctx.mapAll(BenchFns::inc, items, batched));
                 kotlinRate[r] = itemsPerSecond(n, () -> KotlinBench.mapItems(ctx, items, 1));
                 kotlinBatchRate[r] = itemsPerSecond(n, () -> KotlinBench.mapItems(ctx, items, MAP_BATCH));
+                autoRate[r] = itemsPerSecond(n, () -> ctx.mapAll(BenchFns::inc, items, auto));
+                kotlinAutoRate[r] = itemsPerSecond(n, () -> KotlinBench.mapItems(ctx, items,
+                        MapOptions.AUTO_BATCH_SIZE));
             }
         }
         String over = " over " + n + " items, concurrency 2";
@@ -686,6 +695,9 @@ public final class Benchmarks {
                 kotlinRate, true));
         put(Figure.repeated("map.kotlin.batch", "Kotlin mapInWorkers(::kInc) (JSON)" + over + ", batchSize "
                 + MAP_BATCH, "items/s", kotlinBatchRate, true));
+        put(Figure.repeated("map.auto", "Java mapAll(inc)" + over + ", autoBatchSize()", "items/s", autoRate, true));
+        put(Figure.repeated("map.kotlin.auto", "Kotlin mapInWorkers(::kInc) (JSON)" + over + ", AUTO_BATCH_SIZE",
+                "items/s", kotlinAutoRate, true));
     }
 
     /** Items per request in the batched map figures. */

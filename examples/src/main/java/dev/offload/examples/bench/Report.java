@@ -147,6 +147,10 @@ final class Report {
                 Target.Kind.INFO, 0));
         t.add(new Target("context: Kotlin map items/s in batches of 100 / raw echo calls/s (2 workers)",
                 "map.kotlin.batch", "echo.2", Target.Kind.INFO, 0));
+        t.add(new Target("context: map items/s in automatic batches / raw echo calls/s (2 workers)", "map.auto",
+                "echo.2", Target.Kind.INFO, 0));
+        t.add(new Target("context: Kotlin map items/s in automatic batches / raw echo calls/s (2 workers)",
+                "map.kotlin.auto", "echo.2", Target.Kind.INFO, 0));
         t.add(new Target("context: codec work of a Java Int call (JMH) / Java warm call", "micro.javaInt", "java.1",
                 Target.Kind.INFO, 0));
         t.add(new Target("context: codec work of a Kotlin JSON Int call (JMH) / Kotlin warm call", "micro.kotlinJsonInt",
@@ -234,8 +238,8 @@ final class Report {
             + "  JVM's descendants running `WorkerMain`): six seconds after their last call (the JVM frees its compilers'\n"
             + "  arenas every 5 s), one second after the prestart for a fresh worker.\n"
             + "- **Map**: `ctx.mapAll(BenchFns::inc, 100,000 items, concurrency 2)` and Kotlin\n"
-            + "  `items.mapInWorkers(::kInc, concurrency = 2)`, each one item per call and with `batchSize` 100,\n"
-            + "  items per second, after a warm-up of each; the four maps take turns, three times.\n"
+            + "  `items.mapInWorkers(::kInc, concurrency = 2)`, each one item per call, with `batchSize` 100 and with\n"
+            + "  automatic batches, items per second, after a warm-up of each; the six maps take turns, three times.\n"
             + "- **Microbenchmarks** (JMH 1.37, sample-time mode, one fork, 3 warm-up and 5 measured iterations of 1 s):\n"
             + "  the work of a call that needs no process, in memory. A codec row is one call's four steps: arguments\n"
             + "  written (parent) and read (worker), result written (worker) and read (parent). The frame row is\n"
