@@ -373,7 +373,8 @@ public final class MapOptions {
          *   <li>an item that throws fails only itself, as without batches; but a worker that crashes, is killed or
          *       runs past {@link #taskTimeout(Duration)} fails every item of its batch, and the time limit covers the
          *       whole batch;</li>
-         *   <li>the context's statistics count a batch as one call.</li>
+         *   <li>the context's statistics count a batch as one call, and its {@code retire} rule is asked once per
+         *       batch.</li>
          * </ul>
          * Only the {@code child-jvm} backend sends batches; the other backends, stateful maps and custom backends
          * that do not implement {@link MapBackend.Runner#startBatch} run items one by one.

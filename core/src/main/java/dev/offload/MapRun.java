@@ -186,7 +186,9 @@ final class MapRun<T, R, E> implements MapIterator<E> {
             return null;
         } catch (CompletionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            if (cause instanceof TimeoutException && options.taskTimeout() != null) {
+            // A TimeoutException the function threw in its worker is the function's own failure, not the time limit.
+            if (cause instanceof TimeoutException && options.taskTimeout() != null
+                    && !dev.offload.internal.ExceptionRebuilder.isRemote(cause)) {
                 TimeoutException t = new TimeoutException("item " + entry.index + " timed out after "
                         + options.taskTimeout() + (!options.backendName().equals("child-jvm")
                         ? "; the task was cancelled" : options.killOnCancel() ? "; its worker was killed"

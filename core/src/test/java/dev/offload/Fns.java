@@ -277,6 +277,10 @@ public final class Fns {
     }
 
     /** Fails odd inputs. */
+    public static int throwTimeout(int x) throws java.util.concurrent.TimeoutException {
+        throw new java.util.concurrent.TimeoutException("mine " + x);
+    }
+
     public static int squareEven(int x) {
         if (x % 2 != 0) {
             throw new SpecialException("odd " + x, null);

@@ -311,4 +311,25 @@ class MapTest {
                 + " finish it (killOnCancel is off)", out.get(0).failure().getCause().getMessage());
         assertEquals(killed, ctx.statistics().workersKilled());
     }
+
+    @Test
+    void aTimeoutExceptionTheFunctionThrowsIsItsOwnFailureNotTheTimeLimit() {
+        for (int batch : new int[] {1, 3}) {
+            List<Outcome<Integer, Integer>> out = new ArrayList<>();
+            try (MapIterator<Outcome<Integer, Integer>> it = ctx.mapOutcomes(Fns::throwTimeout, List.of(0, 1, 2),
+                    MapOptions.builder().taskTimeout(Duration.ofSeconds(30)).batchSize(batch).build())) {
+                it.forEachRemaining(out::add);
+            }
+            for (Outcome<Integer, Integer> o : out) {
+                assertInstanceOf(TimeoutException.class, o.failure());
+                assertEquals("mine " + o.index(), o.failure().getMessage(), "batchSize " + batch);
+            }
+        }
+    }
+
+    @Test
+    void aBatchSizeLargerThanTheInputAllocatesNoMoreThanTheInput() {
+        assertEquals(List.of(1, 4, 9), ctx.mapAll(Fns::boxedSquare, List.of(1, 2, 3),
+                MapOptions.builder().batchSize(Integer.MAX_VALUE).build()));
+    }
 }

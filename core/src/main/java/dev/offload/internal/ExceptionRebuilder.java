@@ -29,6 +29,16 @@ public final class ExceptionRebuilder {
     /** The class name of the frame between a worker's frames and the caller's: see {@link #markRemote}. */
     public static final String BOUNDARY_CLASS = "_OFFLOAD";
 
+    /** Whether {@code t} came from a worker (its stack trace has the boundary frame of {@link #markRemote}). */
+    public static boolean isRemote(Throwable t) {
+        for (StackTraceElement e : t.getStackTrace()) {
+            if (BOUNDARY_CLASS.equals(e.getClassName())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Ends {@code t}'s (remote) stack trace with a boundary frame naming the worker, for {@link #withCallerFrames} to
      * continue after. Printed: {@code at _OFFLOAD._WORKER_BOUNDARY(worker pid 1234)}.

@@ -21,6 +21,7 @@ import kotlinx.coroutines.flow.asFlow
 import kotlinx.coroutines.flow.onEach
 import kotlinx.coroutines.flow.take
 import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.withTimeout
 
 /** mapInWorkers with `batchSize`: several elements travel to a worker as one request. */
 class BatchMapSpec : FunSpec({
@@ -151,6 +152,28 @@ class BatchMapSpec : FunSpec({
             }
         handed shouldBe 3000
         withClue("held $peak elements at once with a window of 6") { (peak <= 6) shouldBe true }
+    }
+
+    test("an element whose function throws CancellationException or TimeoutException fails with it, batched or not") {
+        for (size in listOf(1, 4)) {
+            withClue("batchSize=$size") {
+                val out = withTimeout(60.seconds) {
+                    (0 until 6).asFlow().mapInWorkersCatching(::throwCancellation, concurrency = 2, batchSize = size)
+                        .toList()
+                }
+                out.map { it.failure()?.message } shouldBe (0 until 6).map { "mine $it" }
+                out.forEach { it.failure().shouldBeInstanceOf<java.util.concurrent.CancellationException>() }
+                for (limit in listOf(null, 30.seconds)) {
+                    val timedOut = (0 until 3).asFlow().mapInWorkersCatching(::throwTimeout, concurrency = 2,
+                        batchSize = size, taskTimeout = limit).toList()
+                    timedOut.map { it.failure()?.message } shouldBe (0 until 3).map { "mine $it" }
+                }
+            }
+        }
+    }
+
+    test("a batch size larger than the input allocates no more than the input") {
+        listOf(1, 2, 3).mapInWorkers(::square, batchSize = Int.MAX_VALUE) shouldBe listOf(1, 4, 9)
     }
 
     test("bad batch settings are refused with what to do") {

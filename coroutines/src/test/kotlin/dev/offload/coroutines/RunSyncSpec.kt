@@ -128,6 +128,7 @@ class RunSyncSpec : FunSpec({
         fun local(x: Int): Int = x + 1
         val e = shouldThrow<IllegalArgumentException> { runSync(::local, 1) }
         e.message shouldStartWith "cannot run the local function local"
+        e.message!! shouldContain "in dev.offload.coroutines.RunSyncSpec" // not Kotlin's placeholder owner
     }
 
     test("a reference Kotlin adapts to the call (a default argument left out) is refused for what it is") {

@@ -229,3 +229,9 @@ fun meetThenSleep(mine: String, other: String, millis: Long): Boolean {
     Thread.sleep(millis)
     return true
 }
+
+/** Throws a CancellationException of its own: for a map, a failure of this item, not a cancellation of the map. */
+fun throwCancellation(x: Int): Int = throw java.util.concurrent.CancellationException("mine $x")
+
+/** Throws a TimeoutException of its own, which is not the map's time limit. */
+fun throwTimeout(x: Int): Int = throw java.util.concurrent.TimeoutException("mine $x")

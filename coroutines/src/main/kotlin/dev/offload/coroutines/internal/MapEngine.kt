@@ -10,6 +10,7 @@ import dev.offload.coroutines.StatefulMapTask
 import dev.offload.coroutines.WorkerContextElement
 import dev.offload.internal.AutoBatch
 import dev.offload.internal.ContextCore
+import dev.offload.internal.ExceptionRebuilder
 import dev.offload.internal.Secrets
 import java.util.concurrent.Executors
 import java.util.concurrent.TimeoutException
@@ -21,6 +22,7 @@ import kotlinx.coroutines.TimeoutCancellationException
 import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.cancelChildren
 import kotlinx.coroutines.currentCoroutineContext
+import kotlinx.coroutines.ensureActive
 import kotlinx.coroutines.future.await
 import kotlinx.coroutines.runInterruptible
 import kotlinx.coroutines.withContext
@@ -136,11 +138,19 @@ internal fun mapEngine(
             try {
                 Outcome.success(i, item, runner.run(item))
             } catch (e: TimeoutException) {
-                val t = TimeoutException("item $i timed out after $taskTimeout; $killed")
-                t.initCause(e)
-                Outcome.failure(i, item, t)
+                // One the function threw in its worker is its own failure, not the time limit.
+                if (taskTimeout == null || fromWorker(e)) {
+                    Outcome.failure(i, item, e)
+                } else {
+                    val t = TimeoutException("item $i timed out after $taskTimeout; $killed")
+                    t.initCause(e)
+                    Outcome.failure(i, item, t)
+                }
             } catch (e: kotlinx.coroutines.CancellationException) {
-                throw e
+                // The map's own cancellation goes on; otherwise the function threw it (or the call was cancelled
+                // from outside): the item's failure, or its result would never come and the map would wait forever.
+                currentCoroutineContext().ensureActive()
+                Outcome.failure(i, item, e)
             } catch (e: Throwable) {
                 Outcome.failure(i, item, e)
             }
@@ -160,7 +170,8 @@ internal fun mapEngine(
                     Outcome.failure(first + k, item, t)
                 }
             } catch (e: kotlinx.coroutines.CancellationException) {
-                throw e
+                currentCoroutineContext().ensureActive() // as for one item
+                items.mapIndexed { k, item -> Outcome.failure(first + k, item, e) }
             } catch (e: Throwable) {
                 items.mapIndexed { k, item -> Outcome.failure(first + k, item, e) }
             }
@@ -187,6 +198,13 @@ internal fun mapEngine(
         }
     }
 }
+
+/**
+ * Whether [e] came from a worker: marked so, or a copy kotlinx.coroutines made of such an exception to recover the
+ * coroutine's stack trace (with the original as its cause).
+ */
+private fun fromWorker(e: Throwable): Boolean = ExceptionRebuilder.isRemote(e) ||
+    e.cause?.let { it.javaClass == e.javaClass && ExceptionRebuilder.isRemote(it) } == true
 
 /** Runs items on one backend for one collection of the flow. */
 private fun interface ItemRunner {
