@@ -4,7 +4,8 @@ package dev.offload;
  * The function threw an exception whose type cannot be rebuilt in the caller (not public, not on the caller's
  * classpath, or without a public {@code (String)} or {@code (String, Throwable)} constructor). The message
  * starts with the remote type's name; the stack trace is the remote one and the cause chain is kept. The worker
- * that threw stays in use.
+ * that threw stays in use. Kotlin's {@code runSync} and maps also deliver a {@code CancellationException} the
+ * function threw as one of these: as itself it would pass for a cancellation of the calling coroutine.
  *
  * <p>Thrown, not built: there is no public constructor.
  */

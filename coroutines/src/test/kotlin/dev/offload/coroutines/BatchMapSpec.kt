@@ -161,8 +161,13 @@ class BatchMapSpec : FunSpec({
                     (0 until 6).asFlow().mapInWorkersCatching(::throwCancellation, concurrency = 2, batchSize = size)
                         .toList()
                 }
-                out.map { it.failure()?.message } shouldBe (0 until 6).map { "mine $it" }
-                out.forEach { it.failure().shouldBeInstanceOf<java.util.concurrent.CancellationException>() }
+                // As a RemoteTaskException: as itself, it would pass for the collector's own cancellation.
+                out.map { it.failure().shouldBeInstanceOf<dev.offload.RemoteTaskException>().remoteMessage() } shouldBe
+                    (0 until 6).map { "mine $it" }
+                out.forEach {
+                    (it.failure() as dev.offload.RemoteTaskException).remoteClassName() shouldBe
+                        "java.util.concurrent.CancellationException"
+                }
                 for (limit in listOf(null, 30.seconds)) {
                     val timedOut = (0 until 3).asFlow().mapInWorkersCatching(::throwTimeout, concurrency = 2,
                         batchSize = size, taskTimeout = limit).toList()

@@ -8,6 +8,8 @@ import io.kotest.matchers.shouldBe
 import io.kotest.matchers.shouldNotBe
 import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.string.shouldStartWith
+import io.kotest.matchers.types.shouldBeInstanceOf
+import kotlinx.coroutines.launch
 import kotlin.coroutines.coroutineContext
 import kotlinx.coroutines.test.runTest
 
@@ -122,6 +124,18 @@ class RunSyncSpec : FunSpec({
         val e = shouldThrow<IllegalArgumentException> { runSync(String::uppercase, "abc") }
         e.message shouldContain "no method uppercase"
         e.message shouldContain "Wrap it in a top-level function"
+    }
+
+    test("a CancellationException the function throws arrives as a RemoteTaskException, not as a cancellation") {
+        val e = shouldThrow<RemoteTaskException> { runSync(::throwCancellation, 2) }
+        e.remoteClassName() shouldBe "java.util.concurrent.CancellationException"
+        e.remoteMessage() shouldBe "mine 2"
+        // In a launched job it is a failure the handler sees, not a silent cancellation.
+        val seen = kotlinx.coroutines.CompletableDeferred<Throwable>()
+        val handler = kotlinx.coroutines.CoroutineExceptionHandler { _, t -> seen.complete(t) }
+        kotlinx.coroutines.supervisorScope { launch(handler) { runSync(::throwCancellation, 3) }.join() }
+        seen.await().shouldBeInstanceOf<RemoteTaskException>().remoteMessage() shouldBe "mine 3"
+        runSync(::square, 4) shouldBe 16 // the worker that threw is still fine
     }
 
     test("a local function is refused") {

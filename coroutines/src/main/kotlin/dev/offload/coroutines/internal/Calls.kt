@@ -124,7 +124,7 @@ internal suspend fun batchInWorker(
         if (refusal != null) return@map Result.failure(refusal)
         when (val r = sent[at++]) {
             is ContextCore.ItemFailure ->
-                Result.failure(dev.offload.internal.ExceptionRebuilder.withCallerFrames(r.error, 0))
+                Result.failure(dev.offload.internal.ExceptionRebuilder.withCallerFrames(notACancellation(r.error), 0))
             else -> Result.success(r)
         }
     }
@@ -210,6 +210,7 @@ private suspend fun awaitCall(future: CallFuture<Any?>): Any? {
     try {
         return future.await() // cancelling the coroutine cancels the future: the core kills or abandons the call
     } catch (e: kotlinx.coroutines.CancellationException) {
+        thrownInWorker(future)?.let { throw dev.offload.internal.ExceptionRebuilder.withCallerFrames(it, 0) }
         if (future.isCancelled) {
             withContext(NonCancellable) {
                 if (future.killOnCancel()) {
@@ -223,6 +224,35 @@ private suspend fun awaitCall(future: CallFuture<Any?>): Any? {
     } catch (e: Throwable) {
         // A worker's exception: its frames, then this coroutine's (see ExceptionRebuilder.withCallerFrames).
         throw dev.offload.internal.ExceptionRebuilder.withCallerFrames(e, 0)
+    }
+}
+
+/**
+ * The CancellationException the function threw in its worker, if that is how [future] ended, as a
+ * `RemoteTaskException` naming it: thrown as itself, it would pass for a cancellation of the calling coroutine, which
+ * kotlinx.coroutines drops without a trace. Null if the call was cancelled here.
+ */
+private fun thrownInWorker(future: CallFuture<Any?>): Throwable? {
+    if (!future.isDone) return null
+    val t = try {
+        future.getNow(null)
+        return null
+    } catch (e: java.util.concurrent.CancellationException) {
+        e
+    } catch (e: java.util.concurrent.CompletionException) {
+        e.cause
+    }
+    return t?.let(::notACancellation)?.takeIf { it !== t }
+}
+
+/** [t] unchanged, unless it is a CancellationException from a worker: see [thrownInWorker]. */
+internal fun notACancellation(t: Throwable): Throwable {
+    if (t !is java.util.concurrent.CancellationException || !dev.offload.internal.ExceptionRebuilder.isRemote(t)) {
+        return t
+    }
+    return Secrets.exceptions().remote(t.javaClass.name, t.message, t.cause).apply {
+        stackTrace = t.stackTrace
+        t.suppressed.forEach(::addSuppressed)
     }
 }
 
