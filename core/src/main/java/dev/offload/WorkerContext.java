@@ -633,6 +633,43 @@ public final class WorkerContext implements AutoCloseable {
     }
 
     /**
+     * Like {@link #map(Fn1, Stream, MapOptions)}, but every item gives an {@link Outcome}.
+     *
+     * @param <T> the type of the input items
+     * @param <R> the type of the results
+     * @param fn the function applied to each item by the backend: a method reference to a static method, a constructor
+     *     or an unbound instance method, capturing nothing
+     * @param input the items, read lazily as results are consumed; the stream's exact size, if known, is reported as
+     *     the total
+     * @param options how the map runs: concurrency, window, order, error handling, task timeout, backend and progress
+     *     reports
+     * @return an iterator with one {@link Outcome} per item, success or failure
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker, before any input is read
+     */
+    public <T, R> MapIterator<Outcome<T, R>> mapOutcomes(Fn1<T, R, ?> fn, Stream<? extends T> input,
+            MapOptions options) {
+        java.util.Spliterator<? extends T> s = input.spliterator();
+        long size = s.hasCharacteristics(java.util.Spliterator.SIZED) ? s.getExactSizeIfKnown() : -1;
+        return new MapRun<T, R, Outcome<T, R>>(java.util.Spliterators.iterator(s), size,
+                MapBackends.open(this, fn, options), options, true);
+    }
+
+    /**
+     * {@link #mapOutcomes(Fn1, Iterable, MapOptions)} with {@link MapOptions#DEFAULT}.
+     *
+     * @param <T> the type of the input items
+     * @param <R> the type of the results
+     * @param fn the function applied to each item by the backend: a method reference to a static method, a constructor
+     *     or an unbound instance method, capturing nothing
+     * @param input the items, iterated lazily as results are consumed; a collection's size is reported as the total
+     * @return an iterator with one {@link Outcome} per item, success or failure
+     * @throws IllegalArgumentException if {@code fn} cannot run in a worker, before any input is read
+     */
+    public <T, R> MapIterator<Outcome<T, R>> mapOutcomes(Fn1<T, R, ?> fn, Iterable<? extends T> input) {
+        return mapOutcomes(fn, input, MapOptions.DEFAULT);
+    }
+
+    /**
      * Maps with a {@link StatefulTask}: each slot's worker creates its state once ({@code init}), applies every item
      * it gets to that state, and closes it when the map ends. Otherwise like {@link #map(Fn1, Iterator, MapOptions)}
      * (window, order, errors, timeouts, backends). What the task's {@code close} throws is thrown when the map ends.

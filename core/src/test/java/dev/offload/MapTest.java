@@ -332,4 +332,21 @@ class MapTest {
         assertEquals(List.of(1, 4, 9), ctx.mapAll(Fns::boxedSquare, List.of(1, 2, 3),
                 MapOptions.builder().batchSize(Integer.MAX_VALUE).build()));
     }
+
+    @Test
+    void outcomesComeFromStreamsAndWithTheDefaultOptionsToo() {
+        List<Outcome<Integer, Integer>> out = new ArrayList<>();
+        try (MapIterator<Outcome<Integer, Integer>> it = ctx.mapOutcomes(Fns::squareEven, IntStream.range(0, 4).boxed(),
+                MapOptions.DEFAULT)) {
+            it.forEachRemaining(out::add);
+        }
+        try (MapIterator<Outcome<Integer, Integer>> it = ctx.mapOutcomes(Fns::squareEven, List.of(4, 5))) {
+            it.forEachRemaining(out::add);
+        }
+        assertEquals(List.of(true, false, true, false, true, false),
+                out.stream().map(Outcome::isSuccess).collect(Collectors.toList()));
+        NullPointerException e = assertThrows(NullPointerException.class,
+                () -> ctx.mapAll(Fns::boxedSquare, List.of(1), null));
+        assertEquals("options must not be null; pass MapOptions.DEFAULT for the defaults", e.getMessage());
+    }
 }
