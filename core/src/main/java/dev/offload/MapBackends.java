@@ -75,9 +75,11 @@ public final class MapBackends {
         return b;
     }
 
+    private static final String NULL_OPTIONS = "options must not be null; pass MapOptions.DEFAULT for the defaults";
+
     /** Opens a run of the backend the options name, turning a failing backend into a clear error. */
     static <T, R> MapBackend.Runner<T, R> open(WorkerContext ctx, Fn1<T, R, ?> fn, MapOptions options) {
-        java.util.Objects.requireNonNull(options, "options must not be null; pass MapOptions.DEFAULT for the defaults");
+        java.util.Objects.requireNonNull(options, NULL_OPTIONS);
         MapBackend backend = named(options.backendName());
         try {
             return backend.open(ctx, fn, options);
@@ -91,7 +93,7 @@ public final class MapBackends {
     /** {@link #open} for a stateful task. */
     static <A, S, T, R> MapBackend.Runner<T, R> openStateful(WorkerContext ctx, StatefulTask<A, S, T, R> task,
             MapOptions options) {
-        java.util.Objects.requireNonNull(options, "options must not be null; pass MapOptions.DEFAULT for the defaults");
+        java.util.Objects.requireNonNull(options, NULL_OPTIONS);
         MapBackend backend = named(options.backendName());
         try {
             return backend.openStateful(ctx, task, options);

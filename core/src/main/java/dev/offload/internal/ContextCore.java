@@ -1403,8 +1403,8 @@ public final class ContextCore implements ProcessWorker.Listener {
 
     /**
      * Closes the context: refuses new calls, fails calls still waiting for a permit, sends EOF to idle workers,
-     * lets running calls finish (and calls whose worker is still starting run once it is up), SIGKILLs whatever is still alive after the grace period, and returns once every
-     * worker has been reaped.
+     * lets running calls finish (and calls whose worker is still starting run once it is up), SIGKILLs whatever is
+     * still alive after the grace period, and returns once every worker has been reaped.
      *
      * @throws BrokenWorkerException aggregating every worker that exited uncleanly or had to be killed
      */

@@ -83,8 +83,8 @@ internal object KotlinFunctions {
         }
         if (jvmName != fn.name && jvmName.endsWith("$" + fn.name) && !jvmName.startsWith(fn.name + "$")) {
             throw IllegalArgumentException(
-                "cannot run the local function ${fn.name} (compiled as $jvmName in ${enclosingName(owner, fn)}) in a " +
-                    "worker: " +
+                "cannot run the local function ${fn.name} (compiled as $jvmName in ${enclosingName(owner, fn)}) " +
+                    "in a worker: " +
                     "move it to the top level of its file, or into an object, and pass ::${fn.name}",
             )
         }
@@ -192,5 +192,7 @@ internal object KotlinFunctions {
  * The class a local function is declared in, for messages: Kotlin's reflection gives a placeholder owner for local
  * functions (`kotlin.jvm.internal.Intrinsics${'$'}Kotlin`), so the class enclosing the reference is named instead.
  */
-private fun enclosingName(owner: Class<*>, fn: Any): String =
-    if (owner.name.startsWith("kotlin.jvm.internal.")) (fn.javaClass.enclosingClass ?: fn.javaClass).name else owner.name
+private fun enclosingName(owner: Class<*>, fn: Any): String = when {
+    owner.name.startsWith("kotlin.jvm.internal.") -> (fn.javaClass.enclosingClass ?: fn.javaClass).name
+    else -> owner.name
+}
