@@ -443,10 +443,12 @@ public final class MapOptions {
          * Builds the options from this builder's settings.
          *
          * @return new immutable options
-         * @throws IllegalArgumentException if the window is smaller than the batch size
+         * @throws IllegalArgumentException if the window is smaller than the batch size (for a backend that batches)
          */
         public MapOptions build() {
-            if (window > 0 && batchSize != AUTO_BATCH_SIZE && window < batchSize) {
+            boolean batches = !backend.equals(Backend.THREADS.backendName())
+                    && !backend.equals(Backend.INLINE.backendName()); // those two run items one by one
+            if (window > 0 && batchSize != AUTO_BATCH_SIZE && window < batchSize && batches) {
                 throw new IllegalArgumentException("window (" + window + ") is smaller than batchSize (" + batchSize
                         + "): the window must hold at least one batch; raise the window or lower batchSize");
             }

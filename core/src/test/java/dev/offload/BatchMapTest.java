@@ -291,6 +291,9 @@ class BatchMapTest {
         IllegalArgumentException window = assertThrows(IllegalArgumentException.class,
                 () -> MapOptions.builder().batchSize(10).window(4).build());
         assertTrue(window.getMessage().contains("window (4) is smaller than batchSize (10)"), window.getMessage());
+        // Threads and inline run items one by one: a batch size is no reason to refuse their window.
+        assertEquals(4, MapOptions.builder().batchSize(10).window(4).backend(MapOptions.Backend.THREADS).build()
+                .window());
         assertEquals(1, MapOptions.DEFAULT.batchSize());
     }
 }

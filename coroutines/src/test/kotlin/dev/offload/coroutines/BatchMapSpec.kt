@@ -187,5 +187,7 @@ class BatchMapSpec : FunSpec({
         shouldThrow<IllegalArgumentException> {
             listOf(1).mapInWorkers(::square, batchSize = 10, window = 4)
         }.message!! shouldContain "window (4) is smaller than batchSize (10)"
+        listOf(1, 2).mapInWorkers(::square, batchSize = 10, window = 4, backend = MapOptions.Backend.THREADS) shouldBe
+            listOf(1, 4)
     }
 })

@@ -78,7 +78,8 @@ internal fun mapEngine(
         "batchSize must be >= 1, was $batchSize; 1 sends each item on its own, and AUTO_BATCH_SIZE (0) lets the " +
             "map choose"
     }
-    require(window == null || batchSize == MapOptions.AUTO_BATCH_SIZE || window >= batchSize) {
+    require(window == null || batchSize == MapOptions.AUTO_BATCH_SIZE || window >= batchSize ||
+        backend != MapOptions.Backend.CHILD_JVM || work is StatefulMapTask<*, *>) { // the others go one by one
         "window ($window) is smaller than batchSize ($batchSize): the window must hold at least one batch; raise " +
             "the window or lower batchSize"
     }
