@@ -108,13 +108,10 @@ internal fun mapEngine(
     }
     // Batches travel to worker JVMs only; elsewhere items run one by one.
     val batch = if (backend == MapOptions.Backend.CHILD_JVM && stateful == null) batchSize else 1
-    val width = if (backend == MapOptions.Backend.INLINE) 1 else window ?: (2L * slots * batch).coerceAtMost(
-        Int.MAX_VALUE.toLong()).toInt()
-    // Automatic batches: without a window, the window follows the size, as 2 x slots x size.
-    val widthFor: ((Int) -> Int)? = if (batch != MapOptions.AUTO_BATCH_SIZE) null else if (window != null) {
-        { window }
-    } else {
-        { size -> (2L * slots * size).coerceAtMost(Int.MAX_VALUE.toLong()).toInt() }
+    // The window for batches of a size: the one given, else 2 x slots x size (automatic batches: the current size).
+    val widthOf = { size: Int ->
+        if (backend == MapOptions.Backend.INLINE) 1 else window ?: (2L * slots * size).coerceAtMost(
+            Int.MAX_VALUE.toLong()).toInt()
     }
     val killed = when {
         backend != MapOptions.Backend.CHILD_JVM -> "the task was interrupted"
@@ -180,10 +177,10 @@ internal fun mapEngine(
         val reporter = progress?.let { Reporter(it, total) }
         var failure: Throwable? = null
         try {
-            val sizes = widthFor?.let { Sizes(AutoBatch(taskTimeout?.let { d -> java.time.Duration.ofNanos(
-                d.inWholeNanoseconds) }), it) }
-            runMap(reporter, source, if (sizes != null) sizes.maxWidth else width, ordered, errors, maxFailures,
-                batch, sizes, runOne, runBatch)
+            val sizes = if (batch != MapOptions.AUTO_BATCH_SIZE) null else Sizes(AutoBatch(taskTimeout?.let { d ->
+                java.time.Duration.ofNanos(d.inWholeNanoseconds) }), widthOf)
+            runMap(reporter, source, sizes?.maxWidth ?: widthOf(batch), ordered, errors, maxFailures, batch, sizes,
+                runOne, runBatch)
         } catch (e: Throwable) {
             failure = e
             throw e
