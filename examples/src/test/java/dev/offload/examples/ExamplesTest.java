@@ -194,7 +194,7 @@ class ExamplesTest {
         String targets = md.substring(md.indexOf("## Targets"), md.indexOf("## Figures"));
         List<String> rows = targets.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| target")
                 && !l.startsWith("| ---")).collect(Collectors.toList());
-        assertEquals(39, rows.size(), targets);
+        assertEquals(42, rows.size(), targets);
         for (String row : rows) {
             String verdict = row.substring(row.lastIndexOf('|', row.length() - 2) + 1, row.length() - 1).trim();
             assertTrue(List.of("PASS", "MISS", "-").contains(verdict), row);

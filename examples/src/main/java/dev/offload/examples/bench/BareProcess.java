@@ -91,6 +91,14 @@ public final class BareProcess implements AutoCloseable {
         return length;
     }
 
+    /**
+     * Whether a whole 16-byte echo frame is waiting to be read, without blocking: what a single thread serving
+     * several children must ask before it reads from one of them (the JDK has no non-blocking pipe read).
+     */
+    boolean echoWaiting() throws IOException {
+        return in.available() >= 4 + 16;
+    }
+
     byte[] reply() {
         return reply;
     }

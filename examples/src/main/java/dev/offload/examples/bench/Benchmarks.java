@@ -142,6 +142,7 @@ public final class Benchmarks {
         Set<Long> before = Memory.workerPids();
         try (BareProcess echo1 = BareProcess.start("echo"); BareProcess echo2 = BareProcess.start("echo");
                 BareProcess polling = BareProcess.start("echo-poll");
+                BareProcess polling2 = BareProcess.start("echo-poll");
                 WorkerContext java = open(); WorkerContext kotlin = open();
                 WorkerContext spin = WorkerContext.open(config.toBuilder().spinWait(Duration.ZERO).build());
                 WorkerContext kotlinOff = WorkerContext.open(config.toBuilder().spinWait(Duration.ZERO).build())) {
@@ -176,6 +177,7 @@ public final class Benchmarks {
                 pids.add(echo1.pid());
                 pids.add(echo2.pid());
                 pids.add(polling.pid());
+                pids.add(polling2.pid());
                 return pids;
             };
             long settleStart = System.nanoTime();
@@ -195,6 +197,8 @@ public final class Benchmarks {
                 KotlinBench.throughputOnDefault(kotlinOff, 2, settleNanos);
                 KotlinBench.rawSuspend(List.of(echo1), w, 0, null);
                 KotlinBench.rawSuspend(List.of(echo1, echo2), 0, System.nanoTime() + settleNanos, null);
+                oneThread(echo1, echo2, settleNanos);
+                oneThread(polling, polling2, settleNanos);
             }, children, s.quietRounds(), s.maxSettleNanos());
             put(Figure.repeated("jit.settle", "warm-up rounds until no JIT compiler (parent, workers, bare children) "
                     + "had worked for " + s.quietRounds() + " rounds in a row", "rounds", new double[] {rounds}, false));
@@ -238,6 +242,8 @@ public final class Benchmarks {
             double[] spinRate = new double[s.throughputReps()];
             double[] kotlinDefaultRate = new double[s.throughputReps()];
             double[] rawSuspendRate = new double[s.throughputReps()];
+            double[] oneThreadRate = new double[s.throughputReps()];
+            double[] oneThreadPollRate = new double[s.throughputReps()];
             for (int r = 0; r < s.throughputReps(); r++) {
                 rawRate[r] = perSecond(() -> rawCalls(echo1, echo2, s.throughputNanos()));
                 rawSuspendRate[r] = perSecond(() -> KotlinBench.rawSuspend(List.of(echo1, echo2), 0,
@@ -247,6 +253,8 @@ public final class Benchmarks {
                 spinRate[r] = perSecond(() -> javaCalls(spin, s.throughputNanos()));
                 kotlinDefaultRate[r] = perSecond(() -> KotlinBench.throughputOnDefault(kotlin, 2,
                         s.throughputNanos()));
+                oneThreadRate[r] = perSecond(() -> oneThread(echo1, echo2, s.throughputNanos()));
+                oneThreadPollRate[r] = perSecond(() -> oneThread(polling, polling2, s.throughputNanos()));
             }
             put(Figure.repeated("jit.measured.parent", "JIT compilation in the harness JVM during the warm-call and "
                     + "throughput measurements", "ms", new double[] {jit.parentMillis() - jitParent}, false));
@@ -256,6 +264,10 @@ public final class Benchmarks {
             put(Figure.repeated("echo.2", "raw pipe echo, 2 workers concurrently", "calls/s", rawRate, true));
             put(Figure.repeated("echo.suspend.2", "raw pipe echo handed to coroutines, 2 workers, 2 coroutines on "
                     + "one runBlocking thread", "calls/s", rawSuspendRate, true));
+            put(Figure.repeated("echo.onethread.2", "raw pipe echo, 2 children served by one thread polling "
+                    + "both (no coroutines)", "calls/s", oneThreadRate, true));
+            put(Figure.repeated("echo.onethread.poll.2", "raw pipe echo, 2 polling children served by one thread "
+                    + "polling both", "calls/s", oneThreadPollRate, true));
             put(Figure.repeated("java.2", "Offload Java runSync, 2 workers concurrently", "calls/s", javaRate, true));
             put(Figure.repeated("kotlin.2", "Offload Kotlin runSync, 2 workers concurrently", "calls/s", kotlinRate,
                     true));
@@ -339,6 +351,35 @@ public final class Benchmarks {
         byte[] frameA = new byte[4 + 16];
         byte[] frameB = new byte[4 + 16];
         return both(loop(deadline, () -> a.roundTrip(frameA, 16)), loop(deadline, () -> b.roundTrip(frameB, 16)));
+    }
+
+    /**
+     * Round trips on two bare children from this one thread until the deadline: a frame to each, then a loop that
+     * polls both and sends the next frame to whichever has replied. The limit of any design in which one thread
+     * (a {@code runBlocking} coroutine's) serves two calls at once; the number done.
+     */
+    private static long oneThread(BareProcess a, BareProcess b, long nanos) throws Exception {
+        long deadline = System.nanoTime() + nanos;
+        byte[] frameA = new byte[4 + 16];
+        byte[] frameB = new byte[4 + 16];
+        a.writeFrame(frameA, 16);
+        b.writeFrame(frameB, 16);
+        long n = 0;
+        while (System.nanoTime() < deadline) {
+            if (a.echoWaiting()) {
+                a.readFrame();
+                a.writeFrame(frameA, 16);
+                n++;
+            }
+            if (b.echoWaiting()) {
+                b.readFrame();
+                b.writeFrame(frameB, 16);
+                n++;
+            }
+        }
+        a.readFrame(); // the two frames still out
+        b.readFrame();
+        return n;
     }
 
     /** Java runSync calls from two threads until the deadline (two workers busy); the number done. */

@@ -126,6 +126,12 @@ final class Report {
                 "echo.2", Target.Kind.INFO, 0));
         t.add(new Target("context: Kotlin calls/s / raw echo handed to coroutines (2 workers)", "kotlin.2",
                 "echo.suspend.2", Target.Kind.INFO, 0));
+        t.add(new Target("context: raw echo, one thread polling both children / raw echo (2 workers)",
+                "echo.onethread.2", "echo.2", Target.Kind.INFO, 0));
+        t.add(new Target("context: Kotlin calls/s / raw echo, one thread polling both children", "kotlin.2",
+                "echo.onethread.2", Target.Kind.INFO, 0));
+        t.add(new Target("context: raw echo, one thread polling both polling children / raw echo (2 workers)",
+                "echo.onethread.poll.2", "echo.2", Target.Kind.INFO, 0));
         t.add(new Target("context: Kotlin warm call, spinning off / raw echo (1 worker)", "kotlin.off.1", "echo.1",
                 Target.Kind.INFO, 0));
         t.add(new Target("context: Kotlin warm call, sustained / the same, spinning off", "kotlin.sustained.1",
@@ -218,6 +224,11 @@ final class Report {
             + "  and resumes the coroutine. This is the least a suspending call on a pipe pays: the JDK has no\n"
             + "  asynchronous pipe I/O, so some thread must block in `read` and then wake the coroutine's thread.\n"
             + "  2 workers: two such coroutines on the one `runBlocking` thread, one child each.\n"
+            + "- **Raw echo, one thread polling both children**: two bare children served by one thread that writes\n"
+            + "  a frame to each, then polls both (`available()`) and answers whichever has replied: the limit of any\n"
+            + "  design in which one thread (the Kotlin target's `runBlocking` thread) serves two calls at once. Once\n"
+            + "  with plain `echo` children, which block between frames, and once with `echo-poll` children, which\n"
+            + "  poll for 30 µs first, so the parent's writes need not wake them.\n"
             + "  The two Kotlin contexts have the same history. The sustained Kotlin rows are 4 times as many blocks more,\n"
             + "  after everything else, alternating between the two contexts.\n"
             + "  The Kotlin target row runs both coroutines on the one `runBlocking` thread; a context row runs them on\n"
