@@ -301,8 +301,9 @@ public final class MapOptions {
         }
 
         /**
-         * With {@link Errors#COLLECT}, sets after how many failed items the map stops and throws its
-         * {@link MapFailedException} (no limit by default).
+         * With {@link Errors#COLLECT}, sets after how many failed items the map stops (cancelling the items in
+         * flight, reading no more input) and throws its {@link MapFailedException} (no limit by default). Only with
+         * {@code COLLECT}: {@link #build()} refuses a limit with {@link Errors#FAIL_FAST}, which stops at the first.
          *
          * @param maxFailures the failure limit, or 0 for none
          * @return this builder
@@ -443,11 +444,17 @@ public final class MapOptions {
          * Builds the options from this builder's settings.
          *
          * @return new immutable options
-         * @throws IllegalArgumentException if the window is smaller than the batch size (for a backend that batches)
+         * @throws IllegalArgumentException if the window is smaller than the batch size (for a backend that batches),
+         *     or a failure limit is set without {@link Errors#COLLECT}
          */
         public MapOptions build() {
             boolean batches = !backend.equals(Backend.THREADS.backendName())
                     && !backend.equals(Backend.INLINE.backendName()); // those two run items one by one
+            if (maxFailures > 0 && errors == Errors.FAIL_FAST) {
+                throw new IllegalArgumentException("maxFailures (" + maxFailures + ") applies only with "
+                        + "errors(Errors.COLLECT); FAIL_FAST, the default, already stops at the first failure: add "
+                        + ".errors(MapOptions.Errors.COLLECT), or drop maxFailures");
+            }
             if (window > 0 && batchSize != AUTO_BATCH_SIZE && window < batchSize && batches) {
                 throw new IllegalArgumentException("window (" + window + ") is smaller than batchSize (" + batchSize
                         + "): the window must hold at least one batch; raise the window or lower batchSize");

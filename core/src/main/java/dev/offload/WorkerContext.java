@@ -596,7 +596,8 @@ public final class WorkerContext implements AutoCloseable {
     }
 
     /**
-     * Like {@link #map(Fn1, Iterable, MapOptions)}, but every item gives an {@link Outcome}; nothing is thrown.
+     * Like {@link #map(Fn1, Iterable, MapOptions)}, but every item gives an {@link Outcome}; nothing is thrown for an item
+     * (the options' {@code errors} and {@code maxFailures} do not apply).
      *
      * @param <T> the type of the input items
      * @param <R> the type of the results
@@ -615,7 +616,8 @@ public final class WorkerContext implements AutoCloseable {
     }
 
     /**
-     * Like {@link #map(Fn1, Iterator, MapOptions)}, but every item gives an {@link Outcome}.
+     * Like {@link #map(Fn1, Iterator, MapOptions)}, but every item gives an {@link Outcome}
+     * (the options' {@code errors} and {@code maxFailures} do not apply).
      *
      * @param <T> the type of the input items
      * @param <R> the type of the results
@@ -633,7 +635,8 @@ public final class WorkerContext implements AutoCloseable {
     }
 
     /**
-     * Like {@link #map(Fn1, Stream, MapOptions)}, but every item gives an {@link Outcome}.
+     * Like {@link #map(Fn1, Stream, MapOptions)}, but every item gives an {@link Outcome}
+     * (the options' {@code errors} and {@code maxFailures} do not apply).
      *
      * @param <T> the type of the input items
      * @param <R> the type of the results
@@ -756,7 +759,8 @@ public final class WorkerContext implements AutoCloseable {
     }
 
     /**
-     * Like {@link #map(StatefulTask, Iterable, MapOptions)}, but every item gives an {@link Outcome}.
+     * Like {@link #map(StatefulTask, Iterable, MapOptions)}, but every item gives an {@link Outcome}
+     * (the options' {@code errors} and {@code maxFailures} do not apply).
      *
      * @param <T> the type of the input items
      * @param <R> the type of the results

@@ -122,6 +122,30 @@ class MapTest {
     }
 
     @Test
+    void collectStopsOnceMaxFailuresItemsFailed() {
+        MapOptions two = MapOptions.builder().errors(MapOptions.Errors.COLLECT).maxFailures(2).concurrency(1).build();
+        List<Integer> read = new ArrayList<>();
+        Iterator<Integer> input = range(1_000).stream().peek(read::add).iterator();
+        MapFailedException e = assertThrows(MapFailedException.class, () -> {
+            try (MapIterator<Integer> it = ctx.map(Fns::squareEven, input, two)) {
+                it.forEachRemaining(x -> { });
+            }
+        });
+        assertEquals(2, e.failures().size(), e.toString());
+        assertEquals(List.of(1L, 3L), List.of(e.failures().get(0).index(), e.failures().get(1).index()));
+        assertTrue(e.getMessage().contains("maxFailures"), e.getMessage());
+        assertTrue(read.size() < 20, "the map read on after its limit: " + read.size() + " items");
+    }
+
+    @Test
+    void aFailureLimitWithoutCollectIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MapOptions.builder().maxFailures(3).build());
+        assertTrue(e.getMessage().contains("maxFailures (3) applies only with errors(Errors.COLLECT)"), e.getMessage());
+        assertEquals(3, MapOptions.builder().maxFailures(3).errors(MapOptions.Errors.COLLECT).build().maxFailures());
+    }
+
+    @Test
     void outcomesGiveEveryItemInPlace() {
         List<Outcome<Integer, Integer>> all = new ArrayList<>();
         try (MapIterator<Outcome<Integer, Integer>> it = ctx.mapOutcomes(Fns::failFor, range(4), MapOptions.DEFAULT)) {

@@ -29,7 +29,8 @@ public const val AUTO_BATCH_SIZE: Int = MapOptions.AUTO_BATCH_SIZE
  *
  * Errors: with [MapOptions.Errors.FAIL_FAST] (default) the first failure cancels everything in flight and is
  * thrown as itself; with [MapOptions.Errors.COLLECT] every element runs and one [dev.offload.MapFailedException]
- * lists the failures in input order (stopping early after [maxFailures], if set); [mapInWorkersCatching] gives one
+ * lists the failures in input order (stopping early after [maxFailures], if set: only with `COLLECT`, which it
+ * needs); [mapInWorkersCatching] gives one
  * [Outcome] per element instead. A worker that dies fails only its element; an element past [taskTimeout] fails
  * with a `TimeoutException` and its worker is killed and replaced. Cancelling the collector (or `take(n)`)
  * cancels the elements in flight, killing their workers when [killOnCancel]. An exception from the source flow

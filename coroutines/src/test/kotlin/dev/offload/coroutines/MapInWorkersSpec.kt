@@ -22,6 +22,7 @@ import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.asFlow
 import kotlinx.coroutines.flow.flow
+import kotlinx.coroutines.flow.onEach
 import kotlinx.coroutines.flow.take
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.withTimeout
@@ -51,6 +52,20 @@ class MapInWorkersSpec : FunSpec({
             (0 until 6).toList().mapInWorkers(::failFor, errors = MapOptions.Errors.COLLECT, ordered = false)
         }
         e.failures().map { it.index() } shouldBe (0L until 6L).toList()
+    }
+
+    test("collect stops once maxFailures elements failed, and maxFailures without collect is refused") {
+        var read = 0
+        val e = shouldThrow<MapFailedException> {
+            (0 until 1_000).asFlow().onEach { read++ }
+                .mapInWorkers(::squareEven, concurrency = 1, errors = MapOptions.Errors.COLLECT, maxFailures = 2)
+                .collect { }
+        }
+        e.failures().map { it.index() } shouldBe listOf(1L, 3L)
+        e.message!! shouldContain "maxFailures"
+        withClue("elements read after the limit: $read") { (read < 20) shouldBe true }
+        val refused = shouldThrow<IllegalArgumentException> { listOf(1, 2).mapInWorkers(::squareEven, maxFailures = 3) }
+        refused.message!! shouldContain "maxFailures (3) applies only with errors = MapOptions.Errors.COLLECT"
     }
 
     test("per-item outcomes keep every element in place") {

@@ -74,6 +74,10 @@ internal fun mapEngine(
     require(window == null || window > 0) { "window must be > 0, was $window" }
     require(taskTimeout == null || taskTimeout.isPositive()) { "taskTimeout must be > 0, was $taskTimeout" }
     require(maxFailures >= 0) { "maxFailures must be >= 0, was $maxFailures" }
+    require(maxFailures == 0 || errors != MapOptions.Errors.FAIL_FAST) {
+        "maxFailures ($maxFailures) applies only with errors = MapOptions.Errors.COLLECT; FAIL_FAST, the default, " +
+            "already stops at the first failure: pass errors = MapOptions.Errors.COLLECT, or drop maxFailures"
+    }
     require(batchSize >= 0) {
         "batchSize must be >= 1, was $batchSize; 1 sends each item on its own, and AUTO_BATCH_SIZE (0) lets the " +
             "map choose"
