@@ -194,7 +194,8 @@ public final class MapBackends {
                                 } else {
                                     Object r = ((Object[]) results)[at++];
                                     if (r instanceof ContextCore.ItemFailure) {
-                                        item.completeExceptionally(((ContextCore.ItemFailure) r).error);
+                                        item.completeExceptionally(
+                                                ContextCore.thrownByTheFunction(((ContextCore.ItemFailure) r).error));
                                     } else {
                                         item.complete((R) r);
                                     }
@@ -282,7 +283,7 @@ public final class MapBackends {
                             try {
                                 result.complete(get());
                             } catch (java.util.concurrent.ExecutionException e) {
-                                result.completeExceptionally(e.getCause());
+                                result.completeExceptionally(ContextCore.thrownByTheFunction(e.getCause()));
                             } catch (java.util.concurrent.CancellationException | InterruptedException e) {
                                 result.cancel(false);
                             }
@@ -356,7 +357,7 @@ public final class MapBackends {
                     work.run();
                     result.complete(work.get());
                 } catch (java.util.concurrent.ExecutionException e) {
-                    result.completeExceptionally(e.getCause());
+                    result.completeExceptionally(ContextCore.thrownByTheFunction(e.getCause()));
                 } catch (java.util.concurrent.CancellationException | InterruptedException e) {
                     result.cancel(false);
                 } finally {
@@ -402,7 +403,7 @@ public final class MapBackends {
                     try {
                         return CompletableFuture.completedFuture(fn.apply(item));
                     } catch (Exception e) {
-                        return CompletableFuture.failedFuture(e);
+                        return CompletableFuture.failedFuture(ContextCore.thrownByTheFunction(e));
                     }
                 }
 
@@ -436,7 +437,7 @@ public final class MapBackends {
                         }
                         result = CompletableFuture.completedFuture(task.apply().apply(state, item));
                     } catch (Exception e) {
-                        result = CompletableFuture.failedFuture(e);
+                        result = CompletableFuture.failedFuture(ContextCore.thrownByTheFunction(e));
                     }
                     CompletableFuture<Void> done = CompletableFuture.completedFuture(null);
                     return new SlotScheduler.Running<>(result, done, done);

@@ -2,6 +2,7 @@ package dev.offload;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,10 +10,12 @@ import dev.offload.testing.Eventually;
 import dev.offload.testing.NoWorkerLeft;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -39,6 +42,40 @@ class CancellationTest {
         List<ProcessHandle> workers = NoWorkerLeft.liveWorkers();
         assertEquals(1, workers.size());
         return workers.get(0).pid();
+    }
+
+    @Test
+    void aCancellationExceptionTheFunctionThrowsIsItsFailureNotACancelledCall() throws Exception {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            long pid = ctx.runSync(Fns::pid);
+            CompletableFuture<Integer> f = ctx.submit(Fns::cancelOnOdd, 1);
+            ExecutionException e = assertThrows(ExecutionException.class, f::get);
+            assertInstanceOf(CancellationException.class, e.getCause());
+            assertEquals("no valid input 1", e.getCause().getMessage());
+            assertFalse(f.isCancelled(), "nobody cancelled the call");
+            assertTrue(f.isCompletedExceptionally());
+            CancellationException thrown = assertThrows(CancellationException.class, () -> ctx.runSync(Fns::cancelOnOdd, 3));
+            assertEquals("no valid input 3", thrown.getMessage());
+            assertFalse(Thread.currentThread().isInterrupted());
+            WorkerStatistics stats = ctx.statistics();
+            assertEquals(2, stats.callsFailed(), stats.toString());
+            assertEquals(0, stats.callsCancelled(), stats.toString());
+            assertEquals(pid, ctx.runSync(Fns::pid), "the worker stays: a thrown exception is an ordinary failure");
+            for (MapOptions options : List.of(MapOptions.builder().concurrency(1).build(),
+                    MapOptions.builder().concurrency(1).batchSize(4).build(),
+                    MapOptions.builder().backend(MapOptions.Backend.THREADS).concurrency(2).build(),
+                    MapOptions.builder().backend(MapOptions.Backend.INLINE).build())) {
+                List<Outcome<Integer, Integer>> out = new ArrayList<>();
+                try (MapIterator<Outcome<Integer, Integer>> it = ctx.mapOutcomes(Fns::cancelOnOdd, List.of(0, 1, 2, 3),
+                        options)) {
+                    it.forEachRemaining(out::add);
+                }
+                assertEquals(List.of(true, false, true, false), out.stream().map(Outcome::isSuccess)
+                        .collect(java.util.stream.Collectors.toList()), options + ": " + out);
+                assertInstanceOf(CancellationException.class, out.get(1).failure(), options.toString());
+                assertEquals(2, out.get(2).value(), options.toString());
+            }
+        }
     }
 
     @Test

@@ -64,6 +64,20 @@ class FaultTest {
     }
 
     @Test
+    void aCallThatLeavesItsThreadInterruptedDoesNotFailTheNextCallOfItsWorker() throws Exception {
+        try (WorkerContext ctx = WorkerContext.open()) {
+            long pid = ctx.runSync(Fns::pid);
+            assertTrue(ctx.runSync(Fns::leaveInterrupted), "the function saw its own interrupt");
+            assertEquals(false, ctx.runSync(Fns::startsInterrupted), "the next call started interrupted");
+            assertEquals(pid, ctx.runSync(Fns::pid));
+            List<Integer> items = List.of(0, 1, 2, 3);
+            MapOptions batches = MapOptions.builder().batchSize(4).concurrency(1).build();
+            assertEquals(List.of(false, false, false, false), ctx.mapAll(Fns::interruptAfterAsking, items, batches),
+                    "an item of a batch started interrupted");
+        }
+    }
+
+    @Test
     void nativeCrashIsABrokenWorkerNamingTheSignal() {
         WorkerConfig config = WorkerConfig.builder()
                 .jvmOptions("-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"), "-XX:-CreateCoredumpOnCrash")
@@ -132,9 +146,19 @@ class FaultTest {
         WorkerConfig config = WorkerConfig.builder().javaExecutable(fake).startupTimeout(Duration.ofMillis(500)).build();
         try (WorkerContext ctx = WorkerContext.open(config)) {
             BrokenWorkerException e = assertThrows(BrokenWorkerException.class, () -> ctx.runSync(Fns::square, 2));
-            assertTrue(e.getMessage().contains("did not complete its handshake within PT0.5S and was killed"),
-                    e.getMessage());
+            assertTrue(e.getMessage().contains("did not complete its handshake within its startupTimeout of PT0.5S and "
+                    + "was killed (raise it with WorkerConfig.builder().startupTimeout(...))"), e.getMessage());
             assertTrue(e.stderrTail().contains("stuck before main"), e.stderrTail());
+        }
+    }
+
+    @Test
+    void anInitStillRunningAtTheStartupTimeoutIsNamedWithTheTimeoutAsConfigured() {
+        WorkerConfig config = WorkerConfig.builder().init(Fns::hangingInit).startupTimeout(Duration.ofSeconds(2)).build();
+        try (WorkerContext ctx = WorkerContext.open(config)) {
+            BrokenWorkerException e = assertThrows(BrokenWorkerException.class, () -> ctx.runSync(Fns::square, 2));
+            assertTrue(e.getMessage().contains("did not become ready (its init function was still running) within its "
+                    + "startupTimeout of PT2S and was killed"), e.getMessage());
         }
     }
 

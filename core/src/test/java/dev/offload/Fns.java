@@ -272,6 +272,24 @@ public final class Fns {
         return x * x;
     }
 
+    /** Leaves the worker thread's interrupt flag set, as the catch-and-re-interrupt idiom does. */
+    public static boolean leaveInterrupted() {
+        Thread.currentThread().interrupt();
+        return Thread.currentThread().isInterrupted();
+    }
+
+    /** Whether the call started with its thread's interrupt flag set. */
+    public static boolean startsInterrupted() {
+        return Thread.currentThread().isInterrupted();
+    }
+
+    /** Whether the item started interrupted; then leaves the flag set for whatever runs next. */
+    public static boolean interruptAfterAsking(int x) {
+        boolean was = Thread.currentThread().isInterrupted();
+        Thread.currentThread().interrupt();
+        return was;
+    }
+
     public static int failFor(int x) {
         throw new SpecialException("item " + x, null);
     }
@@ -340,6 +358,19 @@ public final class Fns {
 
     public static int initRuns() {
         return INIT_RUNS.get();
+    }
+
+    /** Throws a CancellationException of its own for odd inputs: a failure, not a cancellation of the call. */
+    public static int cancelOnOdd(int x) {
+        if (x % 2 != 0) {
+            throw new java.util.concurrent.CancellationException("no valid input " + x);
+        }
+        return x;
+    }
+
+    public static Void hangingInit() throws InterruptedException {
+        Thread.sleep(60_000);
+        return null;
     }
 
     public static Void failingInit() {

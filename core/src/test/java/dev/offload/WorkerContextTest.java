@@ -257,11 +257,13 @@ class WorkerContextTest {
         WorkerConfig config = WorkerConfig.builder()
                 .jvmOptions("-Dfrom.option=yes")
                 .systemProperty("from.property", "with spaces and \"quotes\" and \\ backslash")
+                .systemProperty("from.lines", "line 1\nline 2\r\nline 3\ttab \\n")
                 .environment("OFFLOAD_TEST_VAR", "set")
                 .build();
         try (WorkerContext ctx = WorkerContext.open(config)) {
             assertEquals("yes", ctx.runSync(Fns::systemProperty, "from.option"));
             assertEquals("with spaces and \"quotes\" and \\ backslash", ctx.runSync(Fns::systemProperty, "from.property"));
+            assertEquals("line 1\nline 2\r\nline 3\ttab \\n", ctx.runSync(Fns::systemProperty, "from.lines"));
             assertEquals("set", ctx.runSync(Fns::env, "OFFLOAD_TEST_VAR"));
             assertEquals(System.getProperty("java.class.path"), ctx.runSync(Fns::systemProperty, "java.class.path"));
         }

@@ -1039,8 +1039,20 @@ public final class ContextCore implements ProcessWorker.Listener {
         } else {
             Throwable t = remoteException(call, in);
             countedBeforeCompletion(call, t);
-            call.future.completeExceptionally(t);
+            call.future.completeExceptionally(thrownByTheFunction(t));
         }
+    }
+
+    /**
+     * What to complete a future with when the function threw {@code t}: {@code t}, except that a
+     * {@link java.util.concurrent.CancellationException} goes in a {@link java.util.concurrent.CompletionException}.
+     * Completed with it bare, the future would count as cancelled ({@code isCancelled()}, and {@code get()} throwing
+     * it as a cancellation) though nobody cancelled the call; wrapped, {@code get()} throws it as the cause of an
+     * {@code ExecutionException}, as for any exception a task throws, and {@code runSync} throws it as itself.
+     */
+    public static Throwable thrownByTheFunction(Throwable t) {
+        return t instanceof java.util.concurrent.CancellationException ? new java.util.concurrent.CompletionException(t)
+                : t;
     }
 
     /** A batch's reply: each item's result, or an {@link ItemFailure}. */

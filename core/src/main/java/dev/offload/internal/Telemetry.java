@@ -128,7 +128,7 @@ final class Telemetry {
         if (t == null) {
             outcome = "result";
             callsCompleted.incrementAndGet();
-        } else if (t instanceof CancellationException) {
+        } else if (t instanceof CancellationException && !ExceptionRebuilder.isRemote(t)) { // not the function's
             outcome = "cancelled";
             callsCancelled.incrementAndGet();
         } else {

@@ -54,7 +54,11 @@ final class Target {
         return new Target(id, null, c, null, false, c.getGenericParameterTypes(), c.getDeclaringClass());
     }
 
-    /** Runs the function; throws exactly what it throws. */
+    /**
+     * Runs the function; throws exactly what it throws. The thread's interrupt flag is cleared afterwards (as a
+     * {@code ThreadPoolExecutor} does between tasks): a function that left it set (the usual catch-and-re-interrupt of
+     * an {@code InterruptedException}) must not fail the next call this worker runs.
+     */
     Object invoke(Object[] args) throws Throwable {
         try {
             if (constructor != null) {
@@ -71,6 +75,8 @@ final class Target {
             return method.invoke(receiver, args);
         } catch (InvocationTargetException e) {
             throw e.getCause();
+        } finally {
+            Thread.interrupted();
         }
     }
 }

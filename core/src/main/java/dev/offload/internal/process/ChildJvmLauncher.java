@@ -386,7 +386,9 @@ public final class ChildJvmLauncher implements Launcher {
     private Path writeArgfile() throws IOException {
         StringBuilder s = new StringBuilder();
         for (String a : argfileLines) {
-            s.append('"').append(a.replace("\\", "\\\\").replace("\"", "\\\"")).append("\"\n");
+            // Quoted, with the escapes the launcher's argfile reader undoes: a line break would end the argument.
+            s.append('"').append(a.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")
+                    .replace("\r", "\\r")).append("\"\n");
         }
         byte[] bytes = s.toString().getBytes(StandardCharsets.UTF_8);
         Path dir = Path.of(System.getProperty("java.io.tmpdir"));

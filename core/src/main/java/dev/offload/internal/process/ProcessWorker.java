@@ -174,12 +174,13 @@ public final class ProcessWorker {
         w.watchExit(readerThread);
         try {
             if (configure == null) {
-                w.awaitHandshake(startupTimeout);
+                w.await(w.handshake, startupTimeout, "complete its handshake", startupTimeout);
             } else {
                 long deadline = System.nanoTime() + startupTimeout.toNanos();
-                w.awaitHandshake(startupTimeout);
+                w.await(w.handshake, startupTimeout, "complete its handshake", startupTimeout);
                 w.writer.write(Protocol.CONFIGURE, 0, 0, configure);
-                w.awaitReady(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                w.await(w.ready, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+                        "become ready (its init function was still running)", startupTimeout);
             }
             return w;
         } catch (IOException e) {
@@ -192,15 +193,8 @@ public final class ProcessWorker {
 
     private final CompletableFuture<Void> handshake = new CompletableFuture<>();
 
-    private void awaitHandshake(Duration timeout) {
-        await(handshake, timeout, "complete its handshake");
-    }
-
-    private void awaitReady(Duration timeout) {
-        await(ready, timeout, "become ready");
-    }
-
-    private void await(CompletableFuture<Void> f, Duration timeout, String what) {
+    /** Waits up to {@code timeout} (what is left of {@code startupTimeout}, which the message names) for {@code f}. */
+    private void await(CompletableFuture<Void> f, Duration timeout, String what, Duration startupTimeout) {
         try {
             CompletableFuture.anyOf(f, exit).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
             if (!f.isDone() || f.isCompletedExceptionally()) {
@@ -208,7 +202,8 @@ public final class ProcessWorker {
             }
         } catch (TimeoutException e) {
             kill();
-            throw startFailure("did not " + what + " within " + timeout + " and was killed");
+            throw startFailure("did not " + what + " within its startupTimeout of " + startupTimeout
+                    + " and was killed (raise it with WorkerConfig.builder().startupTimeout(...))");
         } catch (InterruptedException e) {
             kill();
             Thread.currentThread().interrupt();
