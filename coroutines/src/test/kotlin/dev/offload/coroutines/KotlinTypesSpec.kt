@@ -52,6 +52,19 @@ class KotlinTypesSpec : FunSpec({
         runSync(::optionalMeters, null) shouldBe null
     }
 
+    test("a generic value class reaches the function unboxed, a generic function's parameter boxed") {
+        runSync(::describeTagged, Tagged("abc")) shouldBe "value is 'abc'"
+        runSync(::lengthOfTagged, Tagged("abcd")) shouldBe 4
+        runSync<Tagged<String>, String>(::describeGeneric, Tagged("x")) shouldBe "generic Tagged(value=x)"
+    }
+
+    test("a value class over a nullable type travels holding null, both ways") {
+        runSync(::optionalId, null) shouldBe OptionalId(null)
+        runSync(::optionalId, "a") shouldBe OptionalId("a")
+        runSync(::idOrEmpty, OptionalId(null)) shouldBe "<none>"
+        runSync(::idOrEmpty, OptionalId("b")) shouldBe "b"
+    }
+
     test("the map layer uses the caller's types too") {
         listOf(UInt.MAX_VALUE, 5u).mapInWorkers(::nextUInt) shouldBe listOf(UInt.MAX_VALUE - 1u, 4u)
         listOf(1.seconds, 2.seconds).asFlow().mapInWorkers(::twice).toList() shouldBe listOf(2.seconds, 4.seconds)

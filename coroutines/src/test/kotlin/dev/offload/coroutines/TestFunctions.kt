@@ -193,6 +193,27 @@ value class Label(val text: String)
 
 fun shout(l: Label): Label = Label(l.text.uppercase())
 
+/** A generic value class: its underlying type erases to Object, so the box would fit the JVM parameter too. */
+@Serializable
+@JvmInline
+value class Tagged<T>(val value: T)
+
+fun describeTagged(t: Tagged<String>): String = "value is '${t.value}'"
+
+fun lengthOfTagged(t: Tagged<String>): Int = t.value.length
+
+/** A generic function: its parameter takes whatever comes, value classes boxed. */
+fun <T> describeGeneric(x: T): String = "generic " + x
+
+/** A value class over a nullable type. */
+@Serializable
+@JvmInline
+value class OptionalId(val id: String?)
+
+fun optionalId(id: String?): OptionalId = OptionalId(id)
+
+fun idOrEmpty(o: OptionalId): String = o.id ?: "<none>"
+
 fun optionalMeters(m: Meters?): Meters? = m?.let { Meters(it.value + 1) }
 fun withDefault(a: Int, b: Int = 5): Int = a + b
 

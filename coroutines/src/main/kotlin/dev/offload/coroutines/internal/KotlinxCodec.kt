@@ -72,7 +72,9 @@ internal abstract class KotlinxCodec(
         val callers = argumentSerializers?.takeIf { it.size == n }
         return Array(n) { i ->
             if (callers != null) {
-                TypeDescriptors.fit(readValue(callers[i], data, input), parameterTypes[i])
+                val declared = callers[i].descriptor
+                TypeDescriptors.fit(readValue(callers[i], data, input), parameterTypes[i],
+                    declared.isInline && !declared.isNullable)
             } else {
                 readValue(serializerFor(parameterTypes[i]), data, input)
             }
@@ -85,7 +87,7 @@ internal abstract class KotlinxCodec(
         when {
             returnType == Void.TYPE -> writeValue(UNIT, Unit, data, out)
             callers != null && resultClass != null ->
-                writeValue(callers, TypeDescriptors.boxed(result, resultClass), data, out)
+                writeValue(callers, TypeDescriptors.boxed(result, resultClass, callers.descriptor.isNullable), data, out)
             else -> writeValue(serializerFor(returnType), result, data, out)
         }
         data.flush()

@@ -180,9 +180,12 @@ internal object TypeDescriptors {
 
     /**
      * [value], decoded with the caller's serializer, as the JVM method takes it: a value class (`UInt`, `Duration`,
-     * your own) whose parameter the JVM signature declares as its underlying type is unboxed.
+     * your own) whose parameter the JVM signature declares as its underlying type is unboxed. [declaredValueClass]:
+     * the parameter's Kotlin type is a non-null value class, which Kotlin always passes unboxed; that matters where
+     * the underlying type erases to `Object` (a generic value class, or one over `Any`), which the box would fit too.
+     * A parameter of a type variable (`fun <T> f(x: T)`) takes the box.
      */
-    fun fit(value: Any?, parameter: Type): Any? {
+    fun fit(value: Any?, parameter: Type, declaredValueClass: Boolean = false): Any? {
         if (value == null) return null
         val raw = when (parameter) {
             is Class<*> -> parameter
@@ -191,14 +194,19 @@ internal object TypeDescriptors {
         }
         // (Not raw.kotlin.javaObjectType: Kotlin's class references cost a fresh worker tens of ms to set up.)
         val boxed = if (raw.isPrimitive) java.lang.invoke.MethodType.methodType(raw).wrap().returnType() else raw
-        if (boxed.isInstance(value)) return value
+        if (boxed.isInstance(value) && !(declaredValueClass && raw != value.javaClass)) return value
         val unbox = UNBOX.get(value.javaClass) ?: return value
         return unbox.invoke(value)
     }
 
-    /** [value], returned by the JVM method, as the caller's type [type]: a value class the JVM returned bare is boxed. */
-    fun boxed(value: Any?, type: Class<*>): Any? {
-        if (value == null || type.isInstance(value)) return value
+    /**
+     * [value], returned by the JVM method, as the caller's type [type]: a value class the JVM returned bare is boxed.
+     * With [declaredNullable] false, a null is a value class over a nullable type holding null (the JVM returns its
+     * underlying value), and is boxed too.
+     */
+    fun boxed(value: Any?, type: Class<*>, declaredNullable: Boolean = true): Any? {
+        if (value == null && declaredNullable) return null
+        if (value != null && type.isInstance(value)) return value
         val box = BOX.get(type) ?: return value
         return box.invoke(null, value)
     }
