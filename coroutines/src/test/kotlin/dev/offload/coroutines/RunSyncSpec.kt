@@ -1,3 +1,5 @@
+@file:OptIn(kotlinx.coroutines.ExperimentalCoroutinesApi::class)
+
 package dev.offload.coroutines
 
 import dev.offload.RemoteTaskException
@@ -12,6 +14,9 @@ import io.kotest.matchers.types.shouldBeInstanceOf
 import kotlinx.coroutines.launch
 import kotlin.coroutines.coroutineContext
 import kotlinx.coroutines.test.runTest
+import kotlinx.coroutines.test.currentTime
+import kotlinx.coroutines.withTimeoutOrNull
+import kotlin.time.Duration.Companion.seconds
 
 class RunSyncSpec : FunSpec({
     extension(OffloadKotestExtension())
@@ -169,6 +174,15 @@ class RunSyncSpec : FunSpec({
         // runTest starts a fresh coroutine context: hand it this test's worker scope.
         runTest(coroutineContext[WorkerContextElement]!!) {
             runSync(::fib, 20) shouldBe 6765L
+        }
+    }
+
+    test("under runTest, a call cancelled by a virtual timeout costs no more virtual time than the timeout") {
+        runTest(coroutineContext[WorkerContextElement]!!) {
+            runSync(::fib, 5)
+            val r = withTimeoutOrNull(1.seconds) { runSync(::sleepThenReturn, 60_000L) }
+            r shouldBe null
+            currentTime shouldBe 1_000L
         }
     }
 

@@ -10,13 +10,11 @@ import dev.offload.internal.CallFuture
 import dev.offload.internal.ContextCore
 import dev.offload.internal.Secrets
 import kotlin.reflect.KType
-import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.ensureActive
 import kotlinx.coroutines.future.await
 import kotlinx.coroutines.withContext
-import kotlinx.coroutines.withTimeoutOrNull
 import kotlinx.serialization.KSerializer
 import kotlinx.serialization.SerializationException
 import kotlinx.serialization.serializer
@@ -214,7 +212,14 @@ private suspend fun awaitCall(future: CallFuture<Any?>): Any? {
         if (future.isCancelled) {
             withContext(NonCancellable) {
                 if (future.killOnCancel()) {
-                    withTimeoutOrNull(REAP_TIMEOUT) { future.settled().await() } // the worker is reaped
+                    // Until the worker is reaped, at most REAP_TIMEOUT of real time: the JDK's clock, not the
+                    // coroutine's, which runTest would advance at once by the whole timeout.
+                    try {
+                        future.settled().copy().orTimeout(REAP_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)
+                            .await()
+                    } catch (e: java.util.concurrent.TimeoutException) {
+                        // reaped later, in the background
+                    }
                 } else {
                     future.settled().await() // the call runs to its end; its result is dropped
                 }
@@ -256,6 +261,6 @@ internal fun notACancellation(t: Throwable): Throwable {
     }
 }
 
-private val REAP_TIMEOUT = 10.seconds
+private const val REAP_TIMEOUT_SECONDS = 10L
 
 private val ARGUMENT_ROLES = listOf("argument 1", "argument 2", "argument 3", "argument 4")
