@@ -309,7 +309,13 @@ final class MapRun<T, R, E> implements MapIterator<E> {
             return;
         }
         lastProgressNanos = now;
-        l.onProgress(new MapProgress(total, nextIndex, completed, failed, Duration.ofNanos(now - startNanos), last));
+        try {
+            l.onProgress(new MapProgress(total, nextIndex, completed, failed, Duration.ofNanos(now - startNanos),
+                    last));
+        } catch (RuntimeException | Error e) {
+            close(); // the listener's failure ends the map, as a failing item would (the final report is not made)
+            throw e;
+        }
     }
 
     private void finish() {

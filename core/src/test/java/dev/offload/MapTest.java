@@ -138,6 +138,23 @@ class MapTest {
     }
 
     @Test
+    void aProgressListenerThatThrowsEndsTheMapAndItsWorkersGoBackToTheCache() {
+        MapOptions options = MapOptions.builder().concurrency(2).progressInterval(Duration.ZERO).progress(p -> {
+            if (p.completed() >= 3) {
+                throw new IllegalStateException("listener broke");
+            }
+        }).build();
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> ctx.mapAll(Fns::sleepMillis, Collections.nCopies(40, 20), options));
+        assertEquals("listener broke", e.getMessage());
+        Eventually.within(Duration.ofSeconds(10), "the map's calls end", () -> ctx.statistics().runningWorkers() == 0);
+        assertEquals(4, ctx.runSync(Fns::square, 2));
+        Iterator<Integer> it = ctx.map(Fns::sleepMillis, Collections.nCopies(40, 20), options);
+        assertThrows(IllegalStateException.class, () -> it.forEachRemaining(x -> { }));
+        assertFalse(it.hasNext(), "a map its listener ended is closed, unclosed by its caller as it is");
+    }
+
+    @Test
     void aFailureLimitWithoutCollectIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> MapOptions.builder().maxFailures(3).build());

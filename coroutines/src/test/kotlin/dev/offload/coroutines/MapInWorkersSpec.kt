@@ -68,6 +68,29 @@ class MapInWorkersSpec : FunSpec({
         refused.message!! shouldContain "maxFailures (3) applies only with errors = MapOptions.Errors.COLLECT"
     }
 
+    test("a progress listener that throws ends the map, whose clean-up still runs") {
+        val e = shouldThrow<IllegalStateException> {
+            listOf(2, 4, 6, 8).mapInWorkers(::squareEven, concurrency = 2,
+                progress = { if (it.isFinal) throw IllegalStateException("listener broke") })
+        }
+        e.message shouldBe "listener broke"
+        // A map that failed itself throws its own failure, the listener's as suppressed.
+        val failed = shouldThrow<MapFailedException> {
+            (1..4).toList().mapInWorkers(::squareEven, concurrency = 2, errors = MapOptions.Errors.COLLECT,
+                progress = { if (it.isFinal) throw IllegalStateException("listener broke") })
+        }
+        failed.suppressed.last().message shouldBe "listener broke" // after the failures it lists
+        val threads = shouldThrow<IllegalStateException> {
+            listOf(2, 4).mapInWorkers(::squareEven, backend = MapOptions.Backend.THREADS,
+                progress = { if (it.isFinal) throw IllegalStateException("again") })
+        }
+        threads.message shouldBe "again"
+        eventually(10.seconds) {
+            Thread.getAllStackTraces().keys.count { it.name == "offload-map-kt" && it.isAlive } shouldBe 0
+        }
+        dev.offload.coroutines.currentWorkerContext().statistics().runningWorkers() shouldBe 0
+    }
+
     test("per-item outcomes keep every element in place") {
         val out = listOf(1, 2, 3).asFlow().mapInWorkersCatching(::squareEven).toList()
         out[0].isSuccess shouldBe false

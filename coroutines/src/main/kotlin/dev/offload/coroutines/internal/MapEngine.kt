@@ -189,14 +189,22 @@ internal fun mapEngine(
             failure = e
             throw e
         } finally {
-            reporter?.report(last = true)
+            // The final report, then the runner's close (slots' close functions, leases back to the cache, thread
+            // pools shut down) whatever the listener throws; the map's own failure, if any, stays the one thrown.
+            var cleanUp: Throwable? = null
+            try {
+                reporter?.report(last = true)
+            } catch (e: Throwable) {
+                cleanUp = e
+            }
             withContext(NonCancellable) {
                 try {
                     runner.close()
                 } catch (e: Throwable) {
-                    if (failure == null) throw e else failure.addSuppressed(e)
+                    cleanUp?.addSuppressed(e) ?: run { cleanUp = e }
                 }
             }
+            cleanUp?.let { if (failure == null) throw it else failure.addSuppressed(it) }
         }
     }
 }
