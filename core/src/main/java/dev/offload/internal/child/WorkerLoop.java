@@ -182,7 +182,7 @@ final class WorkerLoop {
 
     private void plainCall(Frame f, PayloadInput p, DataInputStream in) throws Throwable {
         resolveHead(f, in);
-        Object[] args = lastCodec.readArguments(lastTarget.parameterTypes, p);
+        Object[] args = readArguments(lastCodec, lastTarget, lastTarget.parameterTypes, p);
         writeResult(lastCodec, lastTarget, lastTarget.invoke(args), buffer);
     }
 
@@ -199,7 +199,7 @@ final class WorkerLoop {
         FunctionId id = FunctionId.readFrom(in);
         String codecName = Wire.readString(in);
         Target target = resolver.resolve(id);
-        Codec codec = codec(codecName);
+        Codec codec = codecFor(codecName, target);
         lastHead = head > 0 ? Arrays.copyOf(f.payload, head) : null;
         lastTarget = target;
         lastCodec = codec;
@@ -222,7 +222,8 @@ final class WorkerLoop {
             item.reset();
             int status = Protocol.ITEM_RESULT;
             try {
-                Object[] args = codec.readArguments(target.parameterTypes, new java.io.ByteArrayInputStream(arguments));
+                Object[] args = readArguments(codec, target, target.parameterTypes,
+                        new java.io.ByteArrayInputStream(arguments));
                 writeResult(codec, target, target.invoke(args), item);
             } catch (Throwable t) {
                 if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
@@ -272,17 +273,34 @@ final class WorkerLoop {
         boolean initTakesArgument = in.readBoolean();
         FunctionId applyId = FunctionId.readFrom(in);
         FunctionId closeId = in.readBoolean() ? FunctionId.readFrom(in) : null;
-        Codec codec = codec(Wire.readString(in));
+        String codecName = Wire.readString(in);
         Target init = resolver.resolve(initId);
         Target apply = resolver.resolve(applyId);
+        Codec codec = codecFor(codecName, apply);
         SlotStates.requireParameters(init, initTakesArgument ? 2 : 1, "init");
         SlotStates.requireParameters(apply, 2, "apply");
-        Object[] args = codec.readArguments(initTakesArgument
+        Object[] args = readArguments(codec, apply, initTakesArgument
                 ? new java.lang.reflect.Type[] {init.parameterTypes[1], apply.parameterTypes[1]}
                 : new java.lang.reflect.Type[] {apply.parameterTypes[1]}, p);
         Object state = states.stateFor(mapKey, slot, init, initTakesArgument ? args[0] : null, initTakesArgument,
                 closeId == null ? null : resolver.resolve(closeId));
         writeResult(codec, apply, apply.invoke(new Object[] {state, args[args.length - 1]}), buffer);
+    }
+
+    /**
+     * Decodes a call's arguments, failing as the call if the codec cannot: with an {@link IllegalStateException}
+     * naming the function and saying it happened in the worker, never with the codec's checked exception (which the
+     * caller, whose function declares none, could not even catch by its type).
+     */
+    private static Object[] readArguments(Codec codec, Target target, java.lang.reflect.Type[] types,
+            java.io.InputStream in) {
+        try {
+            return codec.readArguments(types, in);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("cannot decode the arguments of " + target.id + " in the worker with "
+                    + codec.getClass().getName() + ": " + e.getMessage() + (e instanceof IOException
+                    ? "" : " (" + e.getClass().getName() + ")"), e);
+        }
     }
 
     /** Encodes a result into {@code into} (the reply, or one item of a batch), failing as the call if it cannot. */
@@ -327,6 +345,19 @@ final class WorkerLoop {
      * (Offload's Kotlin codecs) its class, a newline and a parameter for its {@code (String)} constructor: the
      * caller's types, so that both sides use the same serializers.
      */
+    /** {@link #codec}, its failure to be made unchecked and naming the call's function. */
+    private Codec codecFor(String name, Target target) {
+        try {
+            return codec(name);
+        } catch (ReflectiveOperationException e) {
+            int nl = name.indexOf('\n');
+            throw new IllegalStateException("cannot make the codec " + (nl < 0 ? name : name.substring(0, nl))
+                    + " for " + target.id + " in the worker: " + e + "; a codec class must be on the worker's"
+                    + " classpath (WorkerConfig.builder().extraClasspath(...)) and have a public no-argument"
+                    + " constructor", e);
+        }
+    }
+
     private Codec codec(String name) throws ReflectiveOperationException {
         Codec c = codecs.get(name);
         if (c == null) {
