@@ -54,6 +54,7 @@ public final class Offload {
                 c = defaultContext;
                 if (c == null || c.isClosed()) {
                     c = WorkerContext.open(defaultConfig);
+                    dev.offload.internal.Secrets.core(c).markDefault();
                     defaultContext = c;
                 }
             }

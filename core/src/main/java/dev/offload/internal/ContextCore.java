@@ -63,6 +63,8 @@ public final class ContextCore implements ProcessWorker.Listener {
     private final ArrayDeque<Idle> idle = new ArrayDeque<>();
     /** Every worker process that has not yet been reaped. */
     private final Set<ProcessWorker> live = new HashSet<>();
+    /** The default context's engine, once {@code Offload.defaultContext()} has opened one. */
+    private static volatile ContextCore defaultCore;
     private final Map<ProcessWorker, Call> busy = new HashMap<>();
     private final Set<Call> queued = new HashSet<>();
     /** Workers being killed because their call was cancelled: never cached again, replies ignored. */
@@ -334,6 +336,34 @@ public final class ContextCore implements ProcessWorker.Listener {
             SYNC_CALLERS.decrementAndGet();
             throw e;
         }
+    }
+
+    /** Marks this engine as the default context's (see {@link #defaultContextWorkerPids}). */
+    public void markDefault() {
+        defaultCore = this;
+    }
+
+    /** The pids of this context's live worker processes (starting, idle, busy or being killed). */
+    public Set<Long> workerPids() {
+        synchronized (lock) {
+            Set<Long> pids = new HashSet<>();
+            for (ProcessWorker w : live) {
+                pids.add(w.pid());
+            }
+            for (ProcessWorker w : doomed) {
+                pids.add(w.pid());
+            }
+            return pids;
+        }
+    }
+
+    /**
+     * The pids of the default context's live workers (none if it was never opened): the test extensions' leak
+     * checks leave them alone, since that context outlives every test by design.
+     */
+    public static Set<Long> defaultContextWorkerPids() {
+        ContextCore c = defaultCore;
+        return c == null || c.isClosed() ? Set.of() : c.workerPids();
     }
 
     /** {@link #pollReply}: the reply (or the call's end) is there; {@link #readPolledReply} reads it at once. */

@@ -20,7 +20,10 @@ import kotlinx.coroutines.withContext
  * })
  * ```
  *
- * Pitfall: a test that passes its own `context =` to `runSync` is checked for leaks but not scoped.
+ * Pitfall: a test that passes its own `context =` to `runSync` is checked for leaks but not scoped. The check counts
+ * every worker of this JVM that is new since the test began, except the default context's: with tests that run
+ * concurrently (kotest's concurrency settings), another test's workers would count, so use it with tests that run
+ * one at a time.
  *
  * @param config the configuration of each test's context.
  * @param format the default payload format inside each test.

@@ -18,21 +18,26 @@ public object WorkerLeaks {
         .toSet()
 
     /**
-     * Waits up to [grace] for the workers not in [before] to exit; kills and returns those still alive.
+     * Waits up to [grace] for the workers not in [before] to exit; kills and returns those still alive. Workers of the
+     * default context (`Offload.defaultContext()`, which calls that name no context use) are not leaks: that context
+     * lives as long as the JVM, and its workers as long as their idle timeout.
      *
      * @return the pids that leaked (empty when none did).
      */
     @JvmStatic
     public fun killLeaked(before: Set<Long>, grace: Duration = Duration.ofSeconds(2)): Set<Long> {
         val deadline = System.nanoTime() + grace.toNanos()
-        var leaked = liveWorkerPids() - before
+        var leaked = newWorkers(before)
         while (leaked.isNotEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(POLL_MILLIS)
-            leaked = liveWorkerPids() - before
+            leaked = newWorkers(before)
         }
         leaked.forEach { pid -> ProcessHandle.of(pid).ifPresent { it.destroyForcibly() } }
         return leaked
     }
+
+    private fun newWorkers(before: Set<Long>): Set<Long> =
+        liveWorkerPids() - before - dev.offload.internal.ContextCore.defaultContextWorkerPids()
 
     private const val POLL_MILLIS = 20L
 

@@ -4,6 +4,7 @@ import dev.offload.coroutines.WorkerContextElement
 import dev.offload.coroutines.pid
 import dev.offload.coroutines.runSync
 import io.kotest.core.extensions.TestCaseExtension
+import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.core.test.TestCase
 import io.kotest.engine.test.TestResult
@@ -52,11 +53,25 @@ class TestHelpersSpec : FunSpec({
             .selectors(selectClass(JUnitHelperCases::class.java))
             .execute()
             .testEvents()
-        results.succeeded().count() shouldBe 1L
+        results.succeeded().count() shouldBe 2L // its own context, and the default context
         results.failed().count() shouldBe 1L
         val failure = results.failed().list().single().getPayload(org.junit.platform.engine.TestExecutionResult::class.java)
             .get().throwable.get()
         failure.message.orEmpty() shouldContain "worker processes outlived leaksAWorker"
+        dev.offload.Offload.defaultContext().close() // the default context's worker is not the test's to close
+        WorkerLeaks.liveWorkerPids() shouldBe emptySet()
+    }
+
+    test("the JUnit helper leaves parallel tests each other's workers") {
+        val results = EngineTestKit.engine("junit-jupiter")
+            .configurationParameter("junit.jupiter.execution.parallel.enabled", "true")
+            .selectors(selectClass(JUnitParallelCases::class.java))
+            .execute()
+            .testEvents()
+        withClue(results.failed().list().map { it.getPayload(org.junit.platform.engine.TestExecutionResult::class.java)
+            .get().throwable.get() }.toString()) {
+            results.succeeded().count() shouldBe 2L
+        }
         WorkerLeaks.liveWorkerPids() shouldBe emptySet()
     }
 })
