@@ -160,15 +160,11 @@ final class SlotScheduler<T, R> implements MapBackend.Runner<T, R> {
             try {
                 closing.get(i).get(closeTimeout.toNanos() + TimeUnit.SECONDS.toNanos(5), TimeUnit.NANOSECONDS);
             } catch (ExecutionException e) {
-                if (failure == null) {
-                    failure = new IllegalStateException("closing the state of slot " + i + " failed: " + e.getCause(),
-                            e.getCause());
-                }
+                failure = firstOrSuppressed(failure, new IllegalStateException("closing the state of slot " + i
+                        + " failed: " + e.getCause(), e.getCause()));
             } catch (TimeoutException e) {
-                if (failure == null) {
-                    failure = new IllegalStateException("closing the state of slot " + i + " did not finish within "
-                            + closeTimeout);
-                }
+                failure = firstOrSuppressed(failure, new IllegalStateException("closing the state of slot " + i
+                        + " did not finish within " + closeTimeout));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -177,5 +173,14 @@ final class SlotScheduler<T, R> implements MapBackend.Runner<T, R> {
         if (failure != null) {
             throw failure;
         }
+    }
+
+    /** The first slot's failure is thrown; the others' are suppressed in it. */
+    private static RuntimeException firstOrSuppressed(RuntimeException first, RuntimeException next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
     }
 }

@@ -131,7 +131,8 @@ public final class WorkerContext implements AutoCloseable {
      * @throws CancellationException if the calling thread is interrupted while it waits (its interrupt status is kept)
      * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
      *     any worker is touched
-     * @throws IllegalStateException if this context is closed
+     * @throws IllegalStateException if this context is closed, or a codec fails in the worker or here (arguments it
+     *     cannot decode, a result it cannot encode or decode); the message names the function
      */
     public <R, X extends Exception> R runSync(Fn0<R, X> fn) throws X {
         return this.run(CallOptions.DEFAULT, fn, new Object[0]);
@@ -153,7 +154,8 @@ public final class WorkerContext implements AutoCloseable {
      * @throws CancellationException if the calling thread is interrupted while it waits (its interrupt status is kept)
      * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
      *     any worker is touched
-     * @throws IllegalStateException if this context is closed
+     * @throws IllegalStateException if this context is closed, or a codec fails in the worker or here (arguments it
+     *     cannot decode, a result it cannot encode or decode); the message names the function
      */
     public <R, X extends Exception> R runSync(CallOptions options, Fn0<R, X> fn) throws X {
         return this.run(options, fn, new Object[0]);
@@ -209,7 +211,8 @@ public final class WorkerContext implements AutoCloseable {
      * @throws CancellationException if the calling thread is interrupted while it waits (its interrupt status is kept)
      * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
      *     any worker is touched
-     * @throws IllegalStateException if this context is closed
+     * @throws IllegalStateException if this context is closed, or a codec fails in the worker or here (arguments it
+     *     cannot decode, a result it cannot encode or decode); the message names the function
      */
     public <A, R, X extends Exception> R runSync(Fn1<A, R, X> fn, A a) throws X {
         return this.run(CallOptions.DEFAULT, fn, new Object[] {a});
@@ -233,7 +236,8 @@ public final class WorkerContext implements AutoCloseable {
      * @throws CancellationException if the calling thread is interrupted while it waits (its interrupt status is kept)
      * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
      *     any worker is touched
-     * @throws IllegalStateException if this context is closed
+     * @throws IllegalStateException if this context is closed, or a codec fails in the worker or here (arguments it
+     *     cannot decode, a result it cannot encode or decode); the message names the function
      */
     public <A, R, X extends Exception> R runSync(CallOptions options, Fn1<A, R, X> fn, A a) throws X {
         return this.run(options, fn, new Object[] {a});
@@ -295,7 +299,8 @@ public final class WorkerContext implements AutoCloseable {
      * @throws CancellationException if the calling thread is interrupted while it waits (its interrupt status is kept)
      * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
      *     any worker is touched
-     * @throws IllegalStateException if this context is closed
+     * @throws IllegalStateException if this context is closed, or a codec fails in the worker or here (arguments it
+     *     cannot decode, a result it cannot encode or decode); the message names the function
      */
     public <A, B, R, X extends Exception> R runSync(Fn2<A, B, R, X> fn, A a, B b) throws X {
         return this.run(CallOptions.DEFAULT, fn, new Object[] {a, b});
@@ -321,7 +326,8 @@ public final class WorkerContext implements AutoCloseable {
      * @throws CancellationException if the calling thread is interrupted while it waits (its interrupt status is kept)
      * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
      *     any worker is touched
-     * @throws IllegalStateException if this context is closed
+     * @throws IllegalStateException if this context is closed, or a codec fails in the worker or here (arguments it
+     *     cannot decode, a result it cannot encode or decode); the message names the function
      */
     public <A, B, R, X extends Exception> R runSync(CallOptions options, Fn2<A, B, R, X> fn, A a, B b) throws X {
         return this.run(options, fn, new Object[] {a, b});
@@ -389,7 +395,8 @@ public final class WorkerContext implements AutoCloseable {
      * @throws CancellationException if the calling thread is interrupted while it waits (its interrupt status is kept)
      * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
      *     any worker is touched
-     * @throws IllegalStateException if this context is closed
+     * @throws IllegalStateException if this context is closed, or a codec fails in the worker or here (arguments it
+     *     cannot decode, a result it cannot encode or decode); the message names the function
      */
     public <A, B, C, R, X extends Exception> R runSync(Fn3<A, B, C, R, X> fn, A a, B b, C c) throws X {
         return this.run(CallOptions.DEFAULT, fn, new Object[] {a, b, c});
@@ -417,7 +424,8 @@ public final class WorkerContext implements AutoCloseable {
      * @throws CancellationException if the calling thread is interrupted while it waits (its interrupt status is kept)
      * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
      *     any worker is touched
-     * @throws IllegalStateException if this context is closed
+     * @throws IllegalStateException if this context is closed, or a codec fails in the worker or here (arguments it
+     *     cannot decode, a result it cannot encode or decode); the message names the function
      */
     public <A, B, C, R, X extends Exception> R runSync(CallOptions options, Fn3<A, B, C, R, X> fn, A a, B b, C c) throws X {
         return this.run(options, fn, new Object[] {a, b, c});

@@ -64,6 +64,8 @@ class CloseTest {
         assertEquals(1, report.getSuppressed().length);
         BrokenWorkerException one = (BrokenWorkerException) report.getSuppressed()[0];
         assertEquals("SIGKILL", one.signal().orElseThrow());
+        assertTrue(one.getMessage().contains("was killed by SIGKILL (exit code 137), by Offload: it was still running "
+                + "when the grace period (PT0.3S) elapsed"), one.getMessage());
         ExecutionException e = assertThrows(ExecutionException.class, call::get);
         BrokenWorkerException b = assertInstanceOf(BrokenWorkerException.class, e.getCause());
         assertTrue(b.getMessage().contains("grace period (PT0.3S) elapsed"), b.getMessage());

@@ -133,6 +133,11 @@ class CrashTest {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> ctx.runSync(Fns::bytes, 100_000));
             assertTrue(e.getMessage().contains("too large to send"), e.getMessage());
             assertEquals(pid, ctx.runSync(Fns::pid), "the worker stays usable");
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> ctx.runSync(Fns::length, new byte[100_000]));
+            assertTrue(refused.getMessage().contains("exceeds the maximum frame size")
+                    && refused.getMessage().endsWith("; pass less, or raise WorkerConfig.builder().maxFrameSize(...)"),
+                    refused.getMessage());
         }
     }
 

@@ -212,6 +212,14 @@ class StatefulMapTest {
                         MapOptions.DEFAULT));
         assertTrue(e.getMessage().startsWith("closing the state of slot 1 failed"), e.getMessage());
         assertInstanceOf(IOException.class, e.getCause());
+        StatefulTask<String, SlotFns.State, Integer, String> both = StatefulTask.of(SlotFns::open, SlotFns::apply,
+                List.of("fail-close", "fail-close")).onClose(SlotFns::close);
+        IllegalStateException two = assertThrows(IllegalStateException.class,
+                () -> ctx.mapAll(both, IntStream.range(0, 10).boxed().collect(Collectors.toList()),
+                        MapOptions.builder().concurrency(2).build()));
+        assertTrue(two.getMessage().startsWith("closing the state of slot 0 failed"), two.getMessage());
+        assertEquals(1, two.getSuppressed().length, "the other slot's failure is kept too");
+        assertTrue(two.getSuppressed()[0].getMessage().startsWith("closing the state of slot 1 failed"));
     }
 
     @Test

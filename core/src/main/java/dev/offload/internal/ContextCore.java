@@ -523,7 +523,7 @@ public final class ContextCore implements ProcessWorker.Listener {
                     codec.writeArguments(args, item);
                 } catch (IOException | RuntimeException e) {
                     refused[i] = new IllegalArgumentException("cannot encode the arguments of " + id + " with "
-                            + codecName(codec) + ": " + e.getMessage(), e);
+                            + codecName(codec) + ": " + e.getMessage() + tooLargeHint(e), e);
                     continue;
                 }
                 out.writeInt(item.payloadLength());
@@ -722,9 +722,19 @@ public final class ContextCore implements ProcessWorker.Listener {
             codec.writeArguments(args, b);
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("cannot encode the arguments of " + id + " with " + codecName(codec)
-                    + ": " + e.getMessage(), e);
+                    + ": " + e.getMessage() + tooLargeHint(e), e);
         }
         return b;
+    }
+
+    /** What to do about arguments larger than a frame, if that is what {@code e} (or a cause) says. */
+    private static String tooLargeHint(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof dev.offload.internal.protocol.FrameTooLargeException) {
+                return "; pass less, or raise WorkerConfig.builder().maxFrameSize(...)";
+            }
+        }
+        return "";
     }
 
     /** The head of a CALL or BATCH: the function, then the codec the worker decodes with. */
@@ -1181,8 +1191,8 @@ public final class ContextCore implements ProcessWorker.Listener {
             if (!call.future.isDone()) {
                 String during = " while running " + call.fn;
                 if (forced) {
-                    during += " and was killed because the context closed and its grace period ("
-                            + config.gracePeriod() + ") elapsed";
+                    during += ", by Offload: the context closed and its grace period (" + config.gracePeriod()
+                            + ") elapsed";
                 }
                 call.fail(broken(exit, during));
             }
@@ -1552,9 +1562,9 @@ public final class ContextCore implements ProcessWorker.Listener {
         for (ProcessWorker w : stragglers) {
             WorkerExit e = w.exit().join();
             report.addSuppressed(broken(e, idleAtClose.contains(w)
-                    ? " and was killed because it had not exited " + java.time.Duration.ofNanos(Math.max(grace, IDLE_EXIT_NANOS))
+                    ? ", by Offload: it had not exited " + java.time.Duration.ofNanos(Math.max(grace, IDLE_EXIT_NANOS))
                             + " after its input closed"
-                    : " and was killed because it was still running when the grace period (" + config.gracePeriod()
+                    : ", by Offload: it was still running when the grace period (" + config.gracePeriod()
                             + ") elapsed"));
         }
         logger().log(System.Logger.Level.WARNING, "worker context closed uncleanly: " + report.getMessage());

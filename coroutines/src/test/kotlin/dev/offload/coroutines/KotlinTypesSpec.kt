@@ -52,6 +52,16 @@ class KotlinTypesSpec : FunSpec({
         runSync(::optionalMeters, null) shouldBe null
     }
 
+    test("a constructor reference builds its object in the worker") {
+        runSync(::Item, "apple", 0.2) shouldBe Item("apple", 0.2)
+    }
+
+    test("standard library functions of multifile facades run (they are inherited from their part classes)") {
+        runSync(Iterable<Int>::sum, listOf(1, 2, 3)) shouldBe 6
+        runSync(String::trimIndent, "  a\n  b") shouldBe "a\nb"
+        runSync(CharSequence::repeat, "ab", 3) shouldBe "ababab"
+    }
+
     test("a generic value class reaches the function unboxed, a generic function's parameter boxed") {
         runSync(::describeTagged, Tagged("abc")) shouldBe "value is 'abc'"
         runSync(::lengthOfTagged, Tagged("abcd")) shouldBe 4

@@ -90,6 +90,7 @@ internal object KotlinFunctions {
         }
         val receiver = fn.boundReceiver
         val kind = when {
+            receiver === CallableReference.NO_RECEIVER && jvmName == "<init>" -> FunctionId.Kind.CONSTRUCTOR
             receiver === CallableReference.NO_RECEIVER ->
                 if (isStatic(owner, jvmName, descriptor)) FunctionId.Kind.STATIC else FunctionId.Kind.VIRTUAL
             isObjectInstance(receiver) -> FunctionId.Kind.OBJECT_MEMBER
@@ -133,7 +134,9 @@ internal object KotlinFunctions {
 
     private fun isStatic(owner: Class<*>, name: String, descriptor: String): Boolean =
         STATIC_METHODS.get(owner).getOrPut("$name $descriptor") {
-            owner.declaredMethods.any {
+            // Its own methods, and public ones it inherits: a multifile facade such as the standard library's
+            // kotlin.collections.CollectionsKt inherits its functions from its part classes.
+            (owner.declaredMethods.asSequence() + owner.methods.asSequence()).any {
                 it.name == name && descriptorOf(it) == descriptor && Modifier.isStatic(it.modifiers)
             }
         }

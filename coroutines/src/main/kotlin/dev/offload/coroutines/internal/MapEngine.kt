@@ -297,9 +297,8 @@ private class SlotRunner(
                         ?: closeLocally(slot)
                 }
             } catch (e: Throwable) {
-                if (failure == null) {
-                    failure = IllegalStateException("closing the state of slot $slot failed: $e", e)
-                }
+                val closing = IllegalStateException("closing the state of slot $slot failed: $e", e)
+                failure?.addSuppressed(closing) ?: run { failure = closing } // the first thrown, the rest suppressed
             }
         }
         threads?.forEach { it.close() }

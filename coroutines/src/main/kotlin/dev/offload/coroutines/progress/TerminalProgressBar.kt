@@ -31,7 +31,7 @@ public class TerminalProgressBar private constructor(
         val b = bar ?: open(snapshot).also { bar = it }
         b.stepTo(snapshot.completed())
         if (snapshot.failed() > 0) {
-            b.extraMessage = "${snapshot.failed()} failed"
+            b.extraMessage = " ${snapshot.failed()} failed" // the bar puts it right after the speed
         }
         if (snapshot.isFinal) {
             b.close()
