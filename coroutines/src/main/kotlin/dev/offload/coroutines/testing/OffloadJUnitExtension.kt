@@ -67,6 +67,6 @@ public class OffloadJUnitExtension : BeforeEachCallback, AfterEachCallback, Para
         val NAMESPACE: ExtensionContext.Namespace = ExtensionContext.Namespace.create(OffloadJUnitExtension::class.java)
         val BEFORE: String = "workers-before"
         val CONTEXT: String = "context"
-        const val PARALLEL: String = "junit.jupiter.execution.parallel.enabled"
+        val PARALLEL: String = "junit.jupiter.execution.parallel.enabled"
     }
 }
