@@ -69,7 +69,7 @@ public final class Offload {
      */
     public static WorkerStatistics defaultContextStatistics() {
         WorkerContext c = defaultContext;
-        return c == null ? new WorkerStatistics(new long[9]) : c.statistics();
+        return c == null ? new WorkerStatistics(new long[10]) : c.statistics();
     }
 
     /**

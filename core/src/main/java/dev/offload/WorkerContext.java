@@ -684,6 +684,9 @@ public final class WorkerContext implements AutoCloseable {
      * Maps with a {@link StatefulTask}: each slot's worker creates its state once ({@code init}), applies every item
      * it gets to that state, and closes it when the map ends. Otherwise like {@link #map(Fn1, Iterator, MapOptions)}
      * (window, order, errors, timeouts, backends). What the task's {@code close} throws is thrown when the map ends.
+     * The map ends when its last result has been taken or it is closed: until then each slot's worker stays pinned
+     * to it ({@link WorkerStatistics#pinnedWorkers()}), so close an iterator you stop reading early (try with
+     * resources); one dropped unclosed holds its workers until the context closes.
      *
      * <pre>{@code
      * var task = StatefulTask.of(Models::load, Models::predict, List.of("cuda:0", "cuda:1")).onClose(Model::close);

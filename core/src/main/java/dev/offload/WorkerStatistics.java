@@ -3,9 +3,10 @@ package dev.offload;
 import java.util.Arrays;
 
 /**
- * A snapshot of a {@link WorkerContext}: its workers and calls now (idle workers in the cache, calls running), and
- * what it has done since it opened (workers started, killed, crashed, retired; calls completed, failed,
- * cancelled). The two current counts are read together; the totals are each exact but read one after another.
+ * A snapshot of a {@link WorkerContext}: its workers and calls now (idle workers in the cache, calls running, workers
+ * pinned to stateful maps), and what it has done since it opened (workers started, killed, crashed, retired; calls
+ * completed, failed, cancelled). The current counts are read together; the totals are each exact but read one after
+ * another.
  *
  * <pre>{@code
  * WorkerStatistics s = ctx.statistics();
@@ -101,6 +102,16 @@ public final class WorkerStatistics {
         return values[8];
     }
 
+    /**
+     * Workers a stateful map holds for its slots between their items: neither idle nor running a call, and kept until
+     * the map is closed (a map's iterator that is dropped unclosed holds them until the context closes).
+     *
+     * @return the number of workers pinned to stateful maps and idle between their items
+     */
+    public int pinnedWorkers() {
+        return (int) values[9];
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof WorkerStatistics && Arrays.equals(((WorkerStatistics) o).values, values);
@@ -113,7 +124,8 @@ public final class WorkerStatistics {
 
     @Override
     public String toString() {
-        return "WorkerStatistics(idle=" + idleWorkers() + ", running=" + runningWorkers() + ", workers started="
+        return "WorkerStatistics(idle=" + idleWorkers() + ", running=" + runningWorkers() + ", pinned="
+                + pinnedWorkers() + ", workers started="
                 + workersStarted() + " killed=" + workersKilled() + " crashed=" + workersCrashed() + " retired="
                 + workersRetired() + ", calls completed=" + callsCompleted() + " failed=" + callsFailed()
                 + " cancelled=" + callsCancelled() + ")";

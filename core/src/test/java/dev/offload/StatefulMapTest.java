@@ -223,6 +223,24 @@ class StatefulMapTest {
     }
 
     @Test
+    void statisticsCountTheWorkersAnOpenStatefulMapHolds() {
+        StatefulTask<String, SlotFns.State, Integer, String> task = StatefulTask.of(SlotFns::open, SlotFns::apply,
+                List.of("a", "b"));
+        try (MapIterator<String> it = ctx.map(task, List.of(1, 2, 3, 4, 5, 6).iterator(), MapOptions.DEFAULT)) {
+            for (int i = 0; i < 6; i++) {
+                it.next();
+            }
+            Eventually.within(Duration.ofSeconds(10), "both slots' workers pinned between items",
+                    () -> ctx.statistics().pinnedWorkers() == 2);
+            WorkerStatistics s = ctx.statistics();
+            assertEquals(0, s.runningWorkers(), s.toString());
+            assertTrue(s.toString().contains("pinned=2"), s.toString());
+        }
+        Eventually.within(Duration.ofSeconds(10), "the closed map's workers back in the cache",
+                () -> ctx.statistics().pinnedWorkers() == 0 && ctx.statistics().idleWorkers() == 2);
+    }
+
+    @Test
     void theContextClosingClosesThePinnedStates() throws IOException {
         List<String> args = slotFiles(2);
         StatefulTask<String, SlotFns.State, Integer, String> task =

@@ -1437,15 +1437,22 @@ public final class ContextCore implements ProcessWorker.Listener {
     }
 
     /**
-     * {idle workers, running calls, workers started, killed, crashed, retired, calls completed, failed, cancelled};
-     * the first two read together.
+     * {idle workers, running calls, workers started, killed, crashed, retired, calls completed, failed, cancelled,
+     * pinned workers}; the current counts (idle, running, pinned) read together.
      */
     public long[] statistics() {
         long[] c = telemetry.counters();
-        long[] s = new long[2 + c.length];
+        long[] s = new long[2 + c.length + 1];
         synchronized (lock) {
             s[0] = idle.size();
             s[1] = running;
+            long pinned = 0;
+            for (ProcessWorker w : leased.keySet()) {
+                if (!busy.containsKey(w)) {
+                    pinned++;
+                }
+            }
+            s[s.length - 1] = pinned;
         }
         System.arraycopy(c, 0, s, 2, c.length);
         return s;
