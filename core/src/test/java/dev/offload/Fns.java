@@ -272,6 +272,14 @@ public final class Fns {
         return x * x;
     }
 
+    /** Prints, then closes the worker's System.out and System.err, as a careless try-with-resources would. */
+    public static String printAndClose(String text) {
+        System.out.println(text);
+        System.out.close();
+        System.err.close();
+        return text;
+    }
+
     /** Leaves the worker thread's interrupt flag set, as the catch-and-re-interrupt idiom does. */
     public static boolean leaveInterrupted() {
         Thread.currentThread().interrupt();

@@ -43,6 +43,22 @@ class PrintingTest {
     }
 
     @Test
+    void aFunctionThatClosesSystemOutDoesNotSilenceTheCallsAfterIt() {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try (WorkerContext ctx = WorkerContext.open()) {
+            long pid = ctx.runSync(Fns::pid);
+            System.setOut(new PrintStream(o, true));
+            System.setErr(new PrintStream(e, true));
+            assertEquals("first", ctx.runSync(Fns::printAndClose, "first"));
+            assertEquals("printed", ctx.runSync(Fns::print, "then stdout", "then stderr"));
+            assertEquals(pid, ctx.runSync(Fns::pid));
+            assertEquals("first" + System.lineSeparator() + "then stdout" + System.lineSeparator(), o.toString());
+            assertEquals("then stderr" + System.lineSeparator(), e.toString());
+        }
+    }
+
+    @Test
     void tenMegabytesOfPrintingNeitherDeadlocksNorCorruptsTheProtocol() {
         long[] count = new long[1];
         OutputStream counter = new OutputStream() {

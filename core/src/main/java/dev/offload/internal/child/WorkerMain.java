@@ -23,14 +23,29 @@ import java.io.PrintStream;
 public final class WorkerMain {
     private WorkerMain() {}
 
+    /**
+     * The worker's {@code System.out} and {@code System.err}: they belong to every call this worker runs, so a
+     * function that closes one (directly, or through a try-with-resources around it) only flushes it.
+     */
+    private static final class Unclosable extends PrintStream {
+        Unclosable(java.io.OutputStream out) {
+            super(out, true);
+        }
+
+        @Override
+        public void close() {
+            flush();
+        }
+    }
+
     public static void main(String[] args) throws IOException {
         long parentPid = Long.parseLong(args[0]);
         long parentStart = Long.parseLong(args[1]);
         int maxFrameSize = Integer.parseInt(args[2]);
 
         FrameWriter writer = new FrameWriter(new FileOutputStream(FileDescriptor.out));
-        System.setOut(new PrintStream(new BufferedOutputStream(new OutputFrames(writer, 0), 8192), true));
-        System.setErr(new PrintStream(new BufferedOutputStream(new OutputFrames(writer, Protocol.FLAG_STDERR), 8192), true));
+        System.setOut(new Unclosable(new BufferedOutputStream(new OutputFrames(writer, 0), 8192)));
+        System.setErr(new Unclosable(new BufferedOutputStream(new OutputFrames(writer, Protocol.FLAG_STDERR), 8192)));
         FrameReader reader = new FrameReader(new BufferedInputStream(new FileInputStream(FileDescriptor.in), 65536),
                 maxFrameSize).spinBeforeBlocking(Long.getLong("offload.spinNanos", 0));
         System.setIn(new ByteArrayInputStream(new byte[0]));
