@@ -35,12 +35,13 @@ class ProgressSpec : FunSpec({
         val last = sized.last()
         last shouldContain "squares 100%"
         last shouldContain "10/10"
-        last shouldContain "1 failed"
+        last shouldContain "/s 1 failed" // apart from the rate
 
         val unsized = Collections.synchronizedList(ArrayList<String>())
         val open = TerminalProgressBar.rendering("stream") { unsized.add(it) }
+        open.onProgress(MapProgress.of(-1, 7, 5, 0, Duration.ofSeconds(1), false))
         open.onProgress(MapProgress.of(-1, 7, 7, 0, Duration.ofSeconds(1), true))
-        unsized.last() shouldContain "7/?"
+        unsized.last() shouldContain "7/7" // the count is known once the map ends
         unsized.last() shouldContain "/s"
     }
 

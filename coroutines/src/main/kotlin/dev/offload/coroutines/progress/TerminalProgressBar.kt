@@ -34,6 +34,7 @@ public class TerminalProgressBar private constructor(
             b.extraMessage = " ${snapshot.failed()} failed" // the bar puts it right after the speed
         }
         if (snapshot.isFinal) {
+            if (!snapshot.total().isPresent) b.maxHint(snapshot.completed()) // the count is known now: 100 %
             b.close()
         }
     }
