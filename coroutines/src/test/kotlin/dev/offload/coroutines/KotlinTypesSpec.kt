@@ -66,6 +66,15 @@ class KotlinTypesSpec : FunSpec({
         runSync(::describeTagged, Tagged("abc")) shouldBe "value is 'abc'"
         runSync(::lengthOfTagged, Tagged("abcd")) shouldBe 4
         runSync<Tagged<String>, String>(::describeGeneric, Tagged("x")) shouldBe "generic Tagged(value=x)"
+        val maybe: Tagged<String>? = Tagged("m")
+        runSync(::describeNullableTagged, maybe) shouldBe "nullable m"
+        runSync(::describeNullableTagged, null) shouldBe "nullable none"
+    }
+
+    test("a value class given to a parameter of an interface it implements, or of Any, arrives boxed") {
+        runSync(::sizeOf, Box("three")) shouldBe 5
+        runSync(::kindOf, 5u) shouldBe "UInt"
+        runSync(::kindOf, Tagged("t")) shouldBe "Tagged"
     }
 
     test("a value class over a nullable type travels holding null, both ways") {

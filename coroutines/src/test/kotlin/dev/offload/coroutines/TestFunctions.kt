@@ -205,6 +205,23 @@ fun lengthOfTagged(t: Tagged<String>): Int = t.value.length
 /** A generic function: its parameter takes whatever comes, value classes boxed. */
 fun <T> describeGeneric(x: T): String = "generic " + x
 
+fun describeNullableTagged(t: Tagged<String>?): String = "nullable " + (t?.value ?: "none")
+
+/** A value class that implements an interface, and functions that take the interface or Any. */
+interface Sized {
+    val size: Int
+}
+
+@Serializable
+@JvmInline
+value class Box(val text: String) : Sized {
+    override val size: Int get() = text.length
+}
+
+fun sizeOf(s: Sized): Int = s.size
+
+fun kindOf(x: Any): String = x.javaClass.simpleName
+
 /** A value class over a nullable type. */
 @Serializable
 @JvmInline

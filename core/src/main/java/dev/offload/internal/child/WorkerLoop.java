@@ -295,7 +295,9 @@ final class WorkerLoop {
     private static Object[] readArguments(Codec codec, Target target, java.lang.reflect.Type[] types,
             java.io.InputStream in) {
         try {
-            return codec.readArguments(types, in);
+            return codec instanceof dev.offload.internal.codec.TargetAware
+                    ? ((dev.offload.internal.codec.TargetAware) codec).readArguments(types, in, target.id.name())
+                    : codec.readArguments(types, in);
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("cannot decode the arguments of " + target.id + " in the worker with "
                     + codec.getClass().getName() + ": " + e.getMessage() + (e instanceof IOException

@@ -33,7 +33,7 @@ internal abstract class KotlinxCodec(
     private val typeDescription: String? = null,
     /** In a worker built from the caller's types: the result's class, to box a value class the JVM returns bare. */
     private val resultClass: Class<*>? = null,
-) : Codec {
+) : Codec, dev.offload.internal.codec.TargetAware {
     /** Built once: every call of these types sends it. */
     private val workerName = if (typeDescription == null) javaClass.name else javaClass.name + "\n" + typeDescription
 
@@ -65,16 +65,20 @@ internal abstract class KotlinxCodec(
         data.flush()
     }
 
-    override fun readArguments(parameterTypes: Array<Type>, input: InputStream): Array<Any?> {
+    override fun readArguments(parameterTypes: Array<Type>, input: InputStream): Array<Any?> =
+        readArguments(parameterTypes, input, "")
+
+    override fun readArguments(parameterTypes: Array<Type>, input: InputStream, jvmName: String): Array<Any?> {
+        // Kotlin mangles the name of a function that takes a value class (unboxed): "describe-dH1tDew".
+        val mangled = jvmName.contains('-')
         val data = DataInputStream(input)
         val n = data.readInt()
         require(n == parameterTypes.size) { "got $n arguments for a function of ${parameterTypes.size} parameters" }
         val callers = argumentSerializers?.takeIf { it.size == n }
         return Array(n) { i ->
             if (callers != null) {
-                val declared = callers[i].descriptor
                 TypeDescriptors.fit(readValue(callers[i], data, input), parameterTypes[i],
-                    declared.isInline && !declared.isNullable)
+                    callers[i].descriptor.isInline && mangled)
             } else {
                 readValue(serializerFor(parameterTypes[i]), data, input)
             }

@@ -180,12 +180,13 @@ internal object TypeDescriptors {
 
     /**
      * [value], decoded with the caller's serializer, as the JVM method takes it: a value class (`UInt`, `Duration`,
-     * your own) whose parameter the JVM signature declares as its underlying type is unboxed. [declaredValueClass]:
-     * the parameter's Kotlin type is a non-null value class, which Kotlin always passes unboxed; that matters where
-     * the underlying type erases to `Object` (a generic value class, or one over `Any`), which the box would fit too.
-     * A parameter of a type variable (`fun <T> f(x: T)`) takes the box.
+     * your own) whose parameter the JVM signature declares as its underlying type is unboxed. Where that underlying
+     * type erases to `Object` (a generic value class, or one over `Any`), the box fits the parameter too; then
+     * [unboxedValueClass] decides: the caller sent a value class and the method's name is mangled, as Kotlin mangles
+     * the functions that take value classes unboxed. An `Any` parameter, or a type variable's (`fun <T> f(x: T)`),
+     * takes the box.
      */
-    fun fit(value: Any?, parameter: Type, declaredValueClass: Boolean = false): Any? {
+    fun fit(value: Any?, parameter: Type, unboxedValueClass: Boolean = false): Any? {
         if (value == null) return null
         val raw = when (parameter) {
             is Class<*> -> parameter
@@ -194,7 +195,11 @@ internal object TypeDescriptors {
         }
         // (Not raw.kotlin.javaObjectType: Kotlin's class references cost a fresh worker tens of ms to set up.)
         val boxed = if (raw.isPrimitive) java.lang.invoke.MethodType.methodType(raw).wrap().returnType() else raw
-        if (boxed.isInstance(value) && !(declaredValueClass && raw != value.javaClass)) return value
+        if (boxed.isInstance(value)) {
+            if (!unboxedValueClass || raw != Any::class.java) return value
+            val unbox = UNBOX.get(value.javaClass) ?: return value
+            return if (unbox.returnType == Any::class.java) unbox.invoke(value) else value
+        }
         val unbox = UNBOX.get(value.javaClass) ?: return value
         return unbox.invoke(value)
     }
