@@ -377,7 +377,7 @@ public final class MapBackends {
                     }
                     done.complete(null);
                 } catch (Throwable t) {
-                    done.completeExceptionally(t);
+                    done.completeExceptionally(ContextCore.thrownByTheFunction(t));
                 } finally {
                     state = null;
                     hasState = false;
@@ -451,7 +451,7 @@ public final class MapBackends {
                         }
                         return CompletableFuture.completedFuture(null);
                     } catch (Exception e) {
-                        return CompletableFuture.failedFuture(e);
+                        return CompletableFuture.failedFuture(ContextCore.thrownByTheFunction(e));
                     } finally {
                         state = null;
                         hasState = false;

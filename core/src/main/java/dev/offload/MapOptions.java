@@ -416,8 +416,9 @@ public final class MapOptions {
          * Sets the listener that receives {@link MapProgress} snapshots while the map runs: on the thread that
          * consumes the map's results, at most one per {@link #progressInterval(Duration)}, and always a final one.
          * A listener that throws ends the map as a failing item would under fail-fast: the items in flight are
-         * cancelled, the map's workers go back to the cache (stateful slots are closed), and its exception is
-         * thrown from the map as itself.
+         * cancelled (their workers killed, with {@link #killOnCancel(boolean)}), stateful slots are closed, and its
+         * exception is thrown from the map as itself, or suppressed in the map's own failure if the map failed too;
+         * it gets no more reports.
          *
          * @param listener the listener, or {@code null} for none
          * @return this builder

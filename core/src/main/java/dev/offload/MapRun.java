@@ -58,6 +58,8 @@ final class MapRun<T, R, E> implements MapIterator<E> {
     private long failed;
     private boolean inputDone;
     private boolean closed;
+    /** A progress listener threw: it gets no more reports. */
+    private boolean progressFailed;
     private E ready;
     private boolean hasReady;
 
@@ -163,21 +165,33 @@ final class MapRun<T, R, E> implements MapIterator<E> {
             return true;
         }
         failed++;
-        progress(false);
         if (outcomes) {
+            progress(false);
             ready = (E) new Outcome<T, R>(entry.index, entry.input, null, failure);
             return true;
         }
         if (options.errors() == MapOptions.Errors.FAIL_FAST) {
-            close();
+            closeKeeping(failure);
             throw MapRun.<RuntimeException>sneaky(failure);
         }
         failures.add(new Outcome<T, R>(entry.index, entry.input, null, failure));
         if (options.maxFailures() > 0 && failures.size() >= options.maxFailures()) {
-            close();
-            throw aggregate("map stopped after " + failures.size() + " failures (maxFailures)");
+            MapFailedException stopped = aggregate("map stopped after " + failures.size()
+                    + (failures.size() == 1 ? " failure" : " failures") + " (maxFailures)", true);
+            closeKeeping(stopped);
+            throw stopped;
         }
+        progress(false);
         return false;
+    }
+
+    /** Closes the map as it fails with {@code failure}; what the close throws (a progress listener) is suppressed. */
+    private void closeKeeping(Throwable failure) {
+        try {
+            close();
+        } catch (RuntimeException | Error e) {
+            failure.addSuppressed(e);
+        }
     }
 
     private Throwable failureOf(Entry<T, R> entry) {
@@ -202,11 +216,11 @@ final class MapRun<T, R, E> implements MapIterator<E> {
         }
     }
 
-    private MapFailedException aggregate(String why) {
+    private MapFailedException aggregate(String why, boolean early) {
         List<Outcome<?, ?>> sorted = new ArrayList<>(failures);
         sorted.sort(Comparator.comparingLong(Outcome::index));
-        return new MapFailedException(why + ": " + sorted.size() + " of " + completed + " items failed, first "
-                + sorted.get(0), sorted);
+        return new MapFailedException(why + ": " + sorted.size() + " of the " + completed + " items "
+                + (early ? "done so far" : "") + (early ? " " : "") + "failed, first " + sorted.get(0), sorted);
     }
 
     private long takeCompletion() {
@@ -301,7 +315,7 @@ final class MapRun<T, R, E> implements MapIterator<E> {
 
     private void progress(boolean last) {
         MapProgress.Listener l = options.progress();
-        if (l == null) {
+        if (l == null || progressFailed) {
             return;
         }
         long now = System.nanoTime();
@@ -313,7 +327,8 @@ final class MapRun<T, R, E> implements MapIterator<E> {
             l.onProgress(new MapProgress(total, nextIndex, completed, failed, Duration.ofNanos(now - startNanos),
                     last));
         } catch (RuntimeException | Error e) {
-            close(); // the listener's failure ends the map, as a failing item would (the final report is not made)
+            progressFailed = true; // no more reports, not even the final one
+            close(); // the listener's failure ends the map, as a failing item would
             throw e;
         }
     }
@@ -324,9 +339,21 @@ final class MapRun<T, R, E> implements MapIterator<E> {
         }
         closed = true;
         backend.close();
-        progress(true);
+        Throwable listener = null;
+        try {
+            progress(true);
+        } catch (RuntimeException | Error e) {
+            listener = e;
+        }
         if (!failures.isEmpty()) {
-            throw aggregate("map finished with failures");
+            MapFailedException e = aggregate("map finished with failures", false);
+            if (listener != null) {
+                e.addSuppressed(listener); // the map's own failure comes first
+            }
+            throw e;
+        }
+        if (listener != null) {
+            throw MapRun.<RuntimeException>sneaky(listener);
         }
     }
 

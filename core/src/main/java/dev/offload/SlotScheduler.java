@@ -122,8 +122,9 @@ final class SlotScheduler<T, R> implements MapBackend.Runner<T, R> {
             if (e == null) {
                 p.result.complete(v);
             } else {
+                // Unwrapped, except a function's CancellationException (see ContextCore.thrownByTheFunction).
                 p.result.completeExceptionally(e instanceof CompletionException && e.getCause() != null
-                        ? e.getCause() : e);
+                        && !(e.getCause() instanceof java.util.concurrent.CancellationException) ? e.getCause() : e);
             }
         });
         r.settled.whenComplete((v, e) -> freeSlot(slot));

@@ -374,7 +374,9 @@ public final class WorkerConfig {
         /**
          * A method reference run once in each new worker, before its first call (e.g. to load a model). If it
          * throws, the call that needed the worker fails with {@link BrokenWorkerException} naming the cause.
-         * {@code null} for none.
+         * {@code null} for none. The method returns a value, which is ignored: a set-up method can return
+         * {@code Void} ({@code return null;}). From Kotlin, pass a top-level function ({@code ::setUp}); a member of an
+         * {@code object} reaches Java as a bound reference, which a worker cannot run.
          *
          * @param init the function each new worker runs once, or {@code null}
          * @return this builder

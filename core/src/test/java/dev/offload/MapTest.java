@@ -138,7 +138,7 @@ class MapTest {
     }
 
     @Test
-    void aProgressListenerThatThrowsEndsTheMapAndItsWorkersGoBackToTheCache() {
+    void aProgressListenerThatThrowsEndsTheMapLeavingNoCallRunning() {
         MapOptions options = MapOptions.builder().concurrency(2).progressInterval(Duration.ZERO).progress(p -> {
             if (p.completed() >= 3) {
                 throw new IllegalStateException("listener broke");
@@ -152,6 +152,22 @@ class MapTest {
         Iterator<Integer> it = ctx.map(Fns::sleepMillis, Collections.nCopies(40, 20), options);
         assertThrows(IllegalStateException.class, () -> it.forEachRemaining(x -> { }));
         assertFalse(it.hasNext(), "a map its listener ended is closed, unclosed by its caller as it is");
+        // A map that fails itself throws its own failure first, the listener's suppressed in it.
+        MapOptions atTheEnd = MapOptions.builder().errors(MapOptions.Errors.COLLECT).progress(p -> {
+            if (p.isFinal()) {
+                throw new IllegalStateException("listener broke at the end");
+            }
+        }).build();
+        MapFailedException failed = assertThrows(MapFailedException.class,
+                () -> ctx.mapAll(Fns::squareEven, List.of(1, 2, 3), atTheEnd));
+        assertEquals("listener broke at the end", failed.getSuppressed()[failed.getSuppressed().length - 1]
+                .getMessage());
+        MapOptions onEach = MapOptions.builder().progressInterval(Duration.ZERO).progress(p -> {
+            throw new IllegalStateException("listener broke on every report");
+        }).build();
+        Fns.SpecialException first = assertThrows(Fns.SpecialException.class,
+                () -> ctx.mapAll(Fns::squareEven, List.of(1), onEach), "the failing item's exception comes first");
+        assertEquals("odd 1", first.getMessage());
     }
 
     @Test

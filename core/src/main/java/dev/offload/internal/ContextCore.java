@@ -937,8 +937,8 @@ public final class ContextCore implements ProcessWorker.Listener {
         }
         long t0 = System.nanoTime();
         Object event = Telemetry.starting();
-        ProcessWorker w = ProcessWorker.start(launcher, configure, config.startupTimeout(), config.maxFrameSize(),
-                config.spinWait().toNanos(), config.adaptiveSpin(), this);
+        ProcessWorker w = ProcessWorker.start(launcher, configure, config.init() != null, config.startupTimeout(),
+                config.maxFrameSize(), config.spinWait().toNanos(), config.adaptiveSpin(), this);
         telemetry.started(event, w, t0);
         return w;
     }
@@ -1531,9 +1531,14 @@ public final class ContextCore implements ProcessWorker.Listener {
         }
         long grace = config.gracePeriod().toNanos();
         if (atExit && grace > 0) {
-            int running;
+            int running = 0;
             synchronized (lock) {
-                running = busy.size();
+                for (Map.Entry<ProcessWorker, Call> e : busy.entrySet()) {
+                    // Not a call already cancelled or timed out whose worker is being killed: it holds up nothing.
+                    if (!doomed.contains(e.getKey()) && !e.getValue().future.isDone()) {
+                        running++;
+                    }
+                }
             }
             if (running > 0) {
                 // Not through the logger: java.util.logging closes its handlers in a shutdown hook of its own.

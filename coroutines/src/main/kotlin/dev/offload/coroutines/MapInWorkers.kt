@@ -40,7 +40,8 @@ public const val AUTO_BATCH_SIZE: Int = MapOptions.AUTO_BATCH_SIZE
  * @param window elements in flight at most, reorder buffer included; `null` for 2 x concurrency.
  * @param progress gets throttled [MapProgress] snapshots and always a final one (no total for a flow); see
  *   [dev.offload.coroutines.progress.TerminalProgressBar]. A listener that throws ends the map, which cleans up as
- *   for any failure (stateful slots closed, workers back to the cache) and throws the listener's exception.
+ *   for any failure (items in flight cancelled, stateful slots closed, thread pools shut down) and throws the
+ *   listener's exception, or adds it to the map's own failure as suppressed.
  * @param backend where elements run: worker JVMs (default), threads of this JVM (for IO-bound work and debugging;
  *   timeouts and cancellation interrupt, nothing is killed) or inline in the collector (one at a time, no timeout).
  *   Custom backends of [dev.offload.MapBackends] are for the Java API.

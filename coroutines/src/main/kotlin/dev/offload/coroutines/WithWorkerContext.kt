@@ -24,7 +24,8 @@ import kotlinx.coroutines.withContext
  * idle workers get EOF, stragglers are SIGKILLed after the grace period, and this returns once every worker is
  * reaped. If the block fails or is cancelled, its running calls are cancelled (their workers killed) before the
  * context closes. An unclean shutdown is thrown as [dev.offload.BrokenWorkerException] (or added as a suppressed
- * exception to the block's own failure). A call failing never cancels its siblings or the scope.
+ * exception to the block's own failure). Offload itself never cancels a call's siblings; as always in coroutines, a
+ * child that fails cancels its scope and so its siblings (their workers killed): use `supervisorScope` to keep them.
  *
  * Pitfall: the block's receiver is a [CoroutineScope], not the [WorkerContext]; this is on purpose, since
  * `WorkerContext.runSync` is Java's blocking call. Reach the context with `coroutineContext[WorkerContextElement]`.

@@ -175,6 +175,17 @@ class BatchMapSpec : FunSpec({
                 }
             }
         }
+        for (backend in listOf(MapOptions.Backend.THREADS, MapOptions.Backend.INLINE)) {
+            withClue(backend) {
+                val out = (0 until 3).asFlow().mapInWorkersCatching(::throwCancellation, backend = backend).toList()
+                out.map { (it.failure() as dev.offload.RemoteTaskException).remoteMessage() } shouldBe
+                    (0 until 3).map { "mine $it" }
+                val failFast = shouldThrow<dev.offload.RemoteTaskException> {
+                    listOf(1).mapInWorkers(::throwCancellation, backend = backend)
+                }
+                failFast.remoteClassName() shouldBe "java.util.concurrent.CancellationException"
+            }
+        }
     }
 
     test("a batch size larger than the input allocates no more than the input") {

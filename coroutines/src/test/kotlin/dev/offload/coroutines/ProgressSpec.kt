@@ -45,6 +45,15 @@ class ProgressSpec : FunSpec({
         unsized.last() shouldContain "/s"
     }
 
+    test("a feature whose optional library is missing says what to add") {
+        val e = io.kotest.assertions.throwables.shouldThrow<IllegalStateException> {
+            dev.offload.coroutines.internal.requireOptionalLibrary("no.such.Library", "TerminalProgressBar",
+                "me.tongfei:progressbar:0.10.2", javaClass.classLoader)
+        }
+        e.message shouldBe "TerminalProgressBar needs the library me.tongfei:progressbar:0.10.2, which is not on the " +
+            "classpath: add it to your dependencies (Offload declares it optional)"
+    }
+
     test("without a terminal the ready-made bar stays quiet") {
         // Tests run without a console, so create() gives the silent listener.
         (TerminalProgressBar.create("quiet") is TerminalProgressBar) shouldBe false

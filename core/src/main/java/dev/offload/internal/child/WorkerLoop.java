@@ -343,23 +343,26 @@ final class WorkerLoop {
     }
 
     /**
+     * {@link #codec}, its failure made unchecked and naming the call's function (what a codec's constructor throws
+     * unchecked is its own refusal, and stays as it is).
+     */
+    private Codec codecFor(String name, Target target) {
+        try {
+            return codec(name);
+        } catch (ReflectiveOperationException | ClassCastException | LinkageError e) {
+            int nl = name.indexOf('\n');
+            throw new IllegalStateException("cannot make the codec " + (nl < 0 ? name : name.substring(0, nl))
+                    + " for " + target.id + " in the worker: " + e + "; a codec class must be on the worker's"
+                    + " classpath (WorkerConfig.builder().extraClasspath(...)), implement dev.offload.Codec and have"
+                    + " a public no-argument constructor", e);
+        }
+    }
+
+    /**
      * The worker's instance of a codec: {@code name} is its class, created with its no-argument constructor, or
      * (Offload's Kotlin codecs) its class, a newline and a parameter for its {@code (String)} constructor: the
      * caller's types, so that both sides use the same serializers.
      */
-    /** {@link #codec}, its failure to be made unchecked and naming the call's function. */
-    private Codec codecFor(String name, Target target) {
-        try {
-            return codec(name);
-        } catch (ReflectiveOperationException e) {
-            int nl = name.indexOf('\n');
-            throw new IllegalStateException("cannot make the codec " + (nl < 0 ? name : name.substring(0, nl))
-                    + " for " + target.id + " in the worker: " + e + "; a codec class must be on the worker's"
-                    + " classpath (WorkerConfig.builder().extraClasspath(...)) and have a public no-argument"
-                    + " constructor", e);
-        }
-    }
-
     private Codec codec(String name) throws ReflectiveOperationException {
         Codec c = codecs.get(name);
         if (c == null) {

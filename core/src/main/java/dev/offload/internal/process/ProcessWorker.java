@@ -147,13 +147,14 @@ public final class ProcessWorker {
     }
 
     /**
-     * Starts a worker and waits until it is ready: handshake done and, if {@code configure} is given, init run.
+     * Starts a worker and waits until it is ready: handshake done and, if {@code configure} is given, init run
+     * ({@code runsInit}: the configuration has an init function, which a timeout message then names).
      *
      * @throws BrokenWorkerException if it cannot be launched, exits, breaks the protocol, or is not ready within
      *     {@code startupTimeout} (it is then killed)
      */
-    public static ProcessWorker start(Launcher launcher, FrameBuffer configure, Duration startupTimeout,
-            int maxFrameSize, long spinNanos, boolean adaptiveSpin, Listener listener) {
+    public static ProcessWorker start(Launcher launcher, FrameBuffer configure, boolean runsInit,
+            Duration startupTimeout, int maxFrameSize, long spinNanos, boolean adaptiveSpin, Listener listener) {
         Launcher.Launched launched;
         try {
             launched = launcher.launch();
@@ -180,7 +181,8 @@ public final class ProcessWorker {
                 w.await(w.handshake, startupTimeout, "complete its handshake", startupTimeout);
                 w.writer.write(Protocol.CONFIGURE, 0, 0, configure);
                 w.await(w.ready, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
-                        "become ready (its init function was still running)", startupTimeout);
+                        runsInit ? "become ready (its init function was still running)" : "become ready",
+                        startupTimeout);
             }
             return w;
         } catch (IOException e) {

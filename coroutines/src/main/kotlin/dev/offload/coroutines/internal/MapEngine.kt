@@ -152,7 +152,7 @@ internal fun mapEngine(
                 // The map's own cancellation goes on; otherwise the function threw it (or the call was cancelled
                 // from outside): the item's failure, or its result would never come and the map would wait forever.
                 currentCoroutineContext().ensureActive()
-                Outcome.failure(i, item, e)
+                Outcome.failure(i, item, thrownByTheFunction(e))
             } catch (e: Throwable) {
                 Outcome.failure(i, item, e)
             }
@@ -208,6 +208,18 @@ internal fun mapEngine(
         }
     }
 }
+
+/**
+ * A CancellationException the function threw (on a thread or inline backend) as a `RemoteTaskException` naming it,
+ * as one from a worker JVM arrives: thrown as itself from the map, it would pass for a cancellation of the collecting
+ * coroutine.
+ */
+private fun thrownByTheFunction(e: kotlinx.coroutines.CancellationException): Throwable =
+    if (e is TimeoutCancellationException) e else dev.offload.internal.Secrets.exceptions()
+        .remote(e.javaClass.name, e.message, e.cause).apply {
+            stackTrace = e.stackTrace
+            e.suppressed.forEach(::addSuppressed)
+        }
 
 /**
  * Whether [e] came from a worker: marked so, or a copy kotlinx.coroutines made of such an exception to recover the

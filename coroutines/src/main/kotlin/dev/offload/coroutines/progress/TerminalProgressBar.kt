@@ -9,7 +9,8 @@ import me.tongfei.progressbar.ProgressBarStyle
 /**
  * A ready-made terminal progress bar for maps, drawn by the `me.tongfei:progressbar` library (add it to your
  * dependencies; Offload declares it optional). With a known total it shows the percentage and the ETA; without one,
- * the count and the rate. On anything but a terminal it stays quiet.
+ * the count and the rate. On anything but a terminal it stays quiet. At a terminal without that library, [create]
+ * throws an `IllegalStateException` saying what to add.
  *
  * ```kotlin
  * inputs.mapInWorkers(::render, progress = TerminalProgressBar.create("render"))
@@ -65,12 +66,22 @@ public class TerminalProgressBar private constructor(
         /** A bar on the terminal, or a listener that does nothing when there is no terminal. */
         @JvmStatic
         @JvmOverloads
-        public fun create(taskName: String = "offload"): MapProgress.Listener =
-            if (System.console() == null) Silent else TerminalProgressBar(taskName, null)
+        public fun create(taskName: String = "offload"): MapProgress.Listener {
+            if (System.console() == null) return Silent
+            requireLibrary()
+            return TerminalProgressBar(taskName, null)
+        }
 
         /** A bar whose rendered lines go to [lines] instead of the terminal (for logs, and for testing the look). */
         @JvmStatic
-        public fun rendering(taskName: String, lines: (String) -> Unit): MapProgress.Listener =
-            TerminalProgressBar(taskName, lines)
+        public fun rendering(taskName: String, lines: (String) -> Unit): MapProgress.Listener {
+            requireLibrary()
+            return TerminalProgressBar(taskName, lines)
+        }
+
+        private fun requireLibrary() = dev.offload.coroutines.internal.requireOptionalLibrary(
+            "me.tongfei.progressbar.ProgressBarBuilder", "TerminalProgressBar", "me.tongfei:progressbar:0.10.2",
+            TerminalProgressBar::class.java.classLoader,
+        )
     }
 }

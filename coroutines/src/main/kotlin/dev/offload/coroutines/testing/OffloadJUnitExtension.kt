@@ -15,7 +15,9 @@ import org.junit.jupiter.api.extension.ParameterResolver
  * ```kotlin
  * @ExtendWith(OffloadJUnitExtension::class)
  * class MyTest {
- *     @Test fun fib(ctx: WorkerContext) = runBlocking { runSync(::fib, 20, context = ctx) }
+ *     @Test fun fib(ctx: WorkerContext) {
+ *         runBlocking { assertEquals(6765L, runSync(::fib, 20, context = ctx)) } // a test method returns nothing
+ *     }
  * }
  * ```
  *

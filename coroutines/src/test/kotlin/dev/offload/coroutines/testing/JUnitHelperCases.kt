@@ -7,6 +7,7 @@ import kotlinx.coroutines.runBlocking
 import dev.offload.coroutines.sleepThenReturn
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNotEquals
+import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.extension.ExtendWith
 import org.junit.jupiter.api.parallel.Execution
@@ -36,12 +37,22 @@ class JUnitHelperCases {
 @Execution(ExecutionMode.CONCURRENT)
 class JUnitParallelCases {
     @Test
-    fun slow(ctx: WorkerContext) = runBlocking {
-        assertEquals(3_000L, runSync(::sleepThenReturn, 3_000L, context = ctx))
+    fun slow(ctx: WorkerContext) {
+        runBlocking {
+            assertEquals(0L, runSync(::sleepThenReturn, 0L, context = ctx)) // its worker is up
+            slowRunning.countDown()
+            assertEquals(3_000L, runSync(::sleepThenReturn, 3_000L, context = ctx))
+        }
     }
 
     @Test
-    fun quick(ctx: WorkerContext) = runBlocking {
-        assertNotEquals(ProcessHandle.current().pid(), runSync(::pid, context = ctx))
+    fun quick(ctx: WorkerContext) {
+        // Ends while the other test's call runs: its leak check must not take that worker for its own.
+        assertTrue(slowRunning.await(30, java.util.concurrent.TimeUnit.SECONDS), "the two tests did not overlap")
+        runBlocking { assertNotEquals(ProcessHandle.current().pid(), runSync(::pid, context = ctx)) }
+    }
+
+    private companion object {
+        val slowRunning = java.util.concurrent.CountDownLatch(1)
     }
 }
