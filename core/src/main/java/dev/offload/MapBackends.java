@@ -79,6 +79,7 @@ public final class MapBackends {
 
     /** Opens a run of the backend the options name, turning a failing backend into a clear error. */
     static <T, R> MapBackend.Runner<T, R> open(WorkerContext ctx, Fn1<T, R, ?> fn, MapOptions options) {
+        java.util.Objects.requireNonNull(fn, "fn must not be null; pass a method reference such as Fns::fib");
         java.util.Objects.requireNonNull(options, NULL_OPTIONS);
         MapBackend backend = named(options.backendName());
         try {
@@ -93,6 +94,7 @@ public final class MapBackends {
     /** {@link #open} for a stateful task. */
     static <A, S, T, R> MapBackend.Runner<T, R> openStateful(WorkerContext ctx, StatefulTask<A, S, T, R> task,
             MapOptions options) {
+        java.util.Objects.requireNonNull(task, "task must not be null; build one with StatefulTask.of(...)");
         java.util.Objects.requireNonNull(options, NULL_OPTIONS);
         MapBackend backend = named(options.backendName());
         try {

@@ -64,7 +64,7 @@ final class MapRun<T, R, E> implements MapIterator<E> {
     private boolean hasReady;
 
     MapRun(Iterator<? extends T> input, long total, MapBackend.Runner<T, R> backend, MapOptions options, boolean outcomes) {
-        this.input = input;
+        this.input = input; // not null: WorkerContext checks the input before it opens the backend
         this.total = total;
         this.backend = backend;
         this.options = options;

@@ -423,6 +423,7 @@ public final class WorkerConfig {
          * @throws NullPointerException if an option is null
          */
         public Builder jvmOptions(String... options) {
+            Objects.requireNonNull(options, "jvmOptions must not be null; pass no options for none");
             for (String o : options) {
                 Objects.requireNonNull(o, "jvm option");
                 if (o.equals("-cp") || o.equals("-classpath") || o.equals("--class-path") || o.startsWith("--class-path=")) {
@@ -603,10 +604,11 @@ public final class WorkerConfig {
          * @param spin how long to poll before blocking, from zero (never) to 10 ms
          * @return this builder
          * @throws IllegalArgumentException if {@code spin} is negative or over 10 ms
+         * @throws NullPointerException if {@code spin} is null
          */
         public Builder spinWait(Duration spin) {
             nonNegative("spinWait", spin);
-            if (spin.toMillis() > 10) {
+            if (spin.compareTo(Duration.ofMillis(10)) > 0) {
                 throw new IllegalArgumentException("spinWait must be at most 10 ms, was " + spin
                         + "; a longer spin only burns CPU");
             }

@@ -506,7 +506,7 @@ public final class WorkerContext implements AutoCloseable {
      * @throws IllegalArgumentException if {@code fn} cannot run in a worker (before any input is read)
      */
     public <T, R> MapIterator<R> map(Fn1<T, R, ?> fn, Iterator<? extends T> input, MapOptions options) {
-        return new MapRun<T, R, R>(input, -1, MapBackends.open(this, fn, options), options, false);
+        return new MapRun<T, R, R>(input(input), -1, MapBackends.open(this, fn, options), options, false);
     }
 
     /**
@@ -523,7 +523,7 @@ public final class WorkerContext implements AutoCloseable {
      * @throws IllegalArgumentException if {@code fn} cannot run in a worker, before any input is read
      */
     public <T, R> MapIterator<R> map(Fn1<T, R, ?> fn, Iterable<? extends T> input, MapOptions options) {
-        return new MapRun<T, R, R>(input.iterator(), MapRun.sizeOf(input), MapBackends.open(this, fn, options),
+        return new MapRun<T, R, R>(input(input).iterator(), MapRun.sizeOf(input), MapBackends.open(this, fn, options),
                 options, false);
     }
 
@@ -542,7 +542,7 @@ public final class WorkerContext implements AutoCloseable {
      * @throws IllegalArgumentException if {@code fn} cannot run in a worker, before any input is read
      */
     public <T, R> MapIterator<R> map(Fn1<T, R, ?> fn, Stream<? extends T> input, MapOptions options) {
-        java.util.Spliterator<? extends T> s = input.spliterator();
+        java.util.Spliterator<? extends T> s = input(input).spliterator();
         long size = s.hasCharacteristics(java.util.Spliterator.SIZED) ? s.getExactSizeIfKnown() : -1;
         return new MapRun<T, R, R>(java.util.Spliterators.iterator(s), size, MapBackends.open(this, fn, options),
                 options, false);
@@ -619,7 +619,7 @@ public final class WorkerContext implements AutoCloseable {
      */
     public <T, R> MapIterator<Outcome<T, R>> mapOutcomes(Fn1<T, R, ?> fn, Iterable<? extends T> input,
             MapOptions options) {
-        return new MapRun<T, R, Outcome<T, R>>(input.iterator(), MapRun.sizeOf(input),
+        return new MapRun<T, R, Outcome<T, R>>(input(input).iterator(), MapRun.sizeOf(input),
                 MapBackends.open(this, fn, options), options, true);
     }
 
@@ -639,7 +639,7 @@ public final class WorkerContext implements AutoCloseable {
      */
     public <T, R> MapIterator<Outcome<T, R>> mapOutcomes(Fn1<T, R, ?> fn, Iterator<? extends T> input,
             MapOptions options) {
-        return new MapRun<T, R, Outcome<T, R>>(input, -1, MapBackends.open(this, fn, options), options, true);
+        return new MapRun<T, R, Outcome<T, R>>(input(input), -1, MapBackends.open(this, fn, options), options, true);
     }
 
     /**
@@ -659,7 +659,7 @@ public final class WorkerContext implements AutoCloseable {
      */
     public <T, R> MapIterator<Outcome<T, R>> mapOutcomes(Fn1<T, R, ?> fn, Stream<? extends T> input,
             MapOptions options) {
-        java.util.Spliterator<? extends T> s = input.spliterator();
+        java.util.Spliterator<? extends T> s = input(input).spliterator();
         long size = s.hasCharacteristics(java.util.Spliterator.SIZED) ? s.getExactSizeIfKnown() : -1;
         return new MapRun<T, R, Outcome<T, R>>(java.util.Spliterators.iterator(s), size,
                 MapBackends.open(this, fn, options), options, true);
@@ -704,7 +704,7 @@ public final class WorkerContext implements AutoCloseable {
      *     with the task's slot arguments (before any input is read)
      */
     public <T, R> MapIterator<R> map(StatefulTask<?, ?, T, R> task, Iterator<? extends T> input, MapOptions options) {
-        return new MapRun<T, R, R>(input, -1, MapBackends.openStateful(this, task, options), options, false);
+        return new MapRun<T, R, R>(input(input), -1, MapBackends.openStateful(this, task, options), options, false);
     }
 
     /**
@@ -721,7 +721,7 @@ public final class WorkerContext implements AutoCloseable {
      *     disagrees with the task's slot arguments, before any input is read
      */
     public <T, R> MapIterator<R> map(StatefulTask<?, ?, T, R> task, Iterable<? extends T> input, MapOptions options) {
-        return new MapRun<T, R, R>(input.iterator(), MapRun.sizeOf(input), MapBackends.openStateful(this, task,
+        return new MapRun<T, R, R>(input(input).iterator(), MapRun.sizeOf(input), MapBackends.openStateful(this, task,
                 options), options, false);
     }
 
@@ -740,7 +740,7 @@ public final class WorkerContext implements AutoCloseable {
      *     disagrees with the task's slot arguments, before any input is read
      */
     public <T, R> MapIterator<R> map(StatefulTask<?, ?, T, R> task, Stream<? extends T> input, MapOptions options) {
-        java.util.Spliterator<? extends T> s = input.spliterator();
+        java.util.Spliterator<? extends T> s = input(input).spliterator();
         long size = s.hasCharacteristics(java.util.Spliterator.SIZED) ? s.getExactSizeIfKnown() : -1;
         return new MapRun<T, R, R>(java.util.Spliterators.iterator(s), size, MapBackends.openStateful(this, task,
                 options), options, false);
@@ -785,7 +785,7 @@ public final class WorkerContext implements AutoCloseable {
      */
     public <T, R> MapIterator<Outcome<T, R>> mapOutcomes(StatefulTask<?, ?, T, R> task, Iterable<? extends T> input,
             MapOptions options) {
-        return new MapRun<T, R, Outcome<T, R>>(input.iterator(), MapRun.sizeOf(input),
+        return new MapRun<T, R, Outcome<T, R>>(input(input).iterator(), MapRun.sizeOf(input),
                 MapBackends.openStateful(this, task, options), options, true);
     }
 
@@ -795,6 +795,7 @@ public final class WorkerContext implements AutoCloseable {
      * starting one more worker; fewer may then be idle when this returns.
      *
      * @param workers how many idle workers to have ready
+     * @throws IllegalArgumentException if {@code workers} is negative
      * @throws BrokenWorkerException if a worker fails to start (or its init throws)
      * @throws IllegalStateException if the context is closed
      */
@@ -857,6 +858,11 @@ public final class WorkerContext implements AutoCloseable {
     <R> CompletableFuture<R> start(CallOptions options, Object fn, Object[] args) {
         java.util.Objects.requireNonNull(options, "options");
         return (CompletableFuture<R>) (CompletableFuture<?>) core.submit(fn, args, options, false);
+    }
+
+    /** A map's input, which must not be null. */
+    private static <I> I input(I input) {
+        return java.util.Objects.requireNonNull(input, "input must not be null; pass an empty collection for none");
     }
 
     @SuppressWarnings("unchecked")

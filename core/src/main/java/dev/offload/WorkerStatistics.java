@@ -58,7 +58,8 @@ public final class WorkerStatistics {
     }
 
     /**
-     * Workers that died on their own: a crash, {@code System.exit} with a nonzero code, a fatal error.
+     * Workers that died on their own: a crash, {@code System.exit} with a nonzero code (or any code during a call),
+     * a fatal error.
      *
      * @return the number of workers that crashed since the context opened
      */

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.offload.testing.Eventually;
 import dev.offload.testing.NoWorkerLeft;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,11 @@ class CrashTest {
                     e.getMessage());
             long after = ctx.runSync(Fns::pid);
             assertNotEquals(before, after, "the next call gets a new worker");
+            BrokenWorkerException zero = assertThrows(BrokenWorkerException.class, () -> ctx.runSync(Fns::exitWith, 0));
+            assertEquals(0, zero.exitCode().orElseThrow());
+            Eventually.within(Duration.ofSeconds(10), "both exits counted", () -> ctx.statistics().workersCrashed() == 2);
+            assertEquals(0, ctx.statistics().workersRetired(), "exit code 0 during a call is no retirement: "
+                    + ctx.statistics());
         }
     }
 

@@ -341,6 +341,26 @@ class WorkerContextTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> WorkerConfig.builder().spinWait(Duration.ofMillis(11)));
         assertEquals("spinWait must be at most 10 ms, was PT0.011S; a longer spin only burns CPU", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> WorkerConfig.builder().spinWait(Duration.ofNanos(10_000_001)));
+        assertThrows(IllegalArgumentException.class,
+                () -> WorkerConfig.builder().spinWait(Duration.ofSeconds(Long.MAX_VALUE)));
+        assertEquals(Duration.ofMillis(10), WorkerConfig.builder().spinWait(Duration.ofMillis(10)).build().spinWait());
+    }
+
+    @Test
+    void nullsAreRefusedWithWhatToPassInstead() {
+        NullPointerException options = assertThrows(NullPointerException.class,
+                () -> WorkerConfig.builder().jvmOptions((String[]) null));
+        assertEquals("jvmOptions must not be null; pass no options for none", options.getMessage());
+        try (WorkerContext ctx = WorkerContext.open()) {
+            NullPointerException fn = assertThrows(NullPointerException.class,
+                    () -> ctx.mapAll((Fn1<Integer, Integer, RuntimeException>) null, List.of(1)));
+            assertTrue(fn.getMessage().startsWith("fn must not be null"), fn.getMessage());
+            NullPointerException input = assertThrows(NullPointerException.class,
+                    () -> ctx.map(Fns::square, (Iterable<Integer>) null, MapOptions.DEFAULT));
+            assertEquals("input must not be null; pass an empty collection for none", input.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> ctx.prestart(-1));
+        }
     }
 
     @Test

@@ -1148,7 +1148,6 @@ public final class ContextCore implements ProcessWorker.Listener {
         boolean wasIdle;
         boolean retry = false;
         synchronized (lock) {
-            telemetry.count(exit);
             live.remove(w);
             doomed.remove(w);
             Lease lease = leased.remove(w);
@@ -1158,6 +1157,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             wasIdle = idle.removeIf(i -> i.worker == w);
             forced = forcedKills.contains(w);
             call = busy.remove(w);
+            telemetry.count(exit, call != null);
             if (call != null) {
                 call.worker = null;
                 running--;
@@ -1448,7 +1448,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             s[1] = running;
             long pinned = 0;
             for (ProcessWorker w : leased.keySet()) {
-                if (!busy.containsKey(w)) {
+                if (!busy.containsKey(w) && !doomed.contains(w)) {
                     pinned++;
                 }
             }

@@ -96,8 +96,9 @@ final class Telemetry {
     }
 
     /** Counts an exit; called before the context forgets the worker, so a closed context's counts are final. */
-    void count(WorkerExit exit) {
-        (exit.killed ? workersKilled : exit.clean() ? workersRetired : workersCrashed).incrementAndGet();
+    /** Counts an exit; {@code midCall}: the worker was running a call, so even exit code 0 is no retirement. */
+    void count(WorkerExit exit, boolean midCall) {
+        (exit.killed ? workersKilled : exit.clean() && !midCall ? workersRetired : workersCrashed).incrementAndGet();
     }
 
     /** Records an exit (already counted): a Flight Recorder event, and a log record. */

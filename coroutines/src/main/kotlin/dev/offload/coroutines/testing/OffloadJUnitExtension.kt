@@ -23,8 +23,9 @@ import org.junit.jupiter.api.extension.ParameterResolver
  *
  * Calls that name no context run in the default context, which this extension neither closes nor counts: its
  * workers are not leaks. With JUnit's parallel execution (`junit.jupiter.execution.parallel.enabled`) other tests'
- * workers run meanwhile, so only the workers of the injected context are checked (that they exit once it is closed);
- * a context a test opens itself and leaves open is then not caught.
+ * workers run meanwhile and the extension cannot tell which new workers are this test's: it then only closes the
+ * injected context and checks its workers are gone, and a context the test opens itself and leaves open is not
+ * caught. It never kills another test's worker.
  */
 public class OffloadJUnitExtension : BeforeEachCallback, AfterEachCallback, ParameterResolver {
     override fun beforeEach(context: ExtensionContext) {
