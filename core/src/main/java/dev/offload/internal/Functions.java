@@ -65,6 +65,13 @@ public final class Functions {
         }
         if (sl.getCapturedArgCount() > 0) {
             Object receiver = sl.getCapturedArg(0);
+            if (receiver != null && isKotlinObject(receiver.getClass())) {
+                String name = receiver.getClass().getName().replace('$', '.');
+                return "cannot run a member of the Kotlin object " + name + " here (" + owner + "::" + impl + "): "
+                        + "given to a Java API such as WorkerConfig.init, it arrives bound to that object, which "
+                        + "cannot travel. Pass a top-level function instead, such as fun setUp() = "
+                        + simpleName(receiver.getClass().getName()) + ".setUp(), as ::setUp";
+            }
             return "cannot run a bound method reference in a worker (" + owner + "::" + impl + " bound to a "
                     + (receiver == null ? "null" : receiver.getClass().getName()) + "): the receiver object cannot"
                     + " travel. Use a static method, or an unbound reference such as " + simpleName(owner) + "::"
@@ -88,6 +95,27 @@ public final class Functions {
                         + MethodHandleInfo.referenceKindToString(sl.getImplMethodKind());
         }
         return new FunctionId(owner, impl, sl.getImplMethodSignature(), kind);
+    }
+
+    /** A Kotlin {@code object} or companion: a class with a static {@code INSTANCE} (or its outer {@code Companion}). */
+    private static boolean isKotlinObject(Class<?> c) {
+        try {
+            if (java.lang.reflect.Modifier.isStatic(c.getDeclaredField("INSTANCE").getModifiers())) {
+                return true;
+            }
+        } catch (NoSuchFieldException | SecurityException e) {
+            // not an object
+        }
+        Class<?> outer = c.getEnclosingClass();
+        return outer != null && c.getSimpleName().equals("Companion") && hasStaticField(outer, "Companion");
+    }
+
+    private static boolean hasStaticField(Class<?> c, String name) {
+        try {
+            return java.lang.reflect.Modifier.isStatic(c.getDeclaredField(name).getModifiers());
+        } catch (NoSuchFieldException | SecurityException e) {
+            return false;
+        }
     }
 
     private static SerializedLambda serializedLambda(Object fn) {

@@ -186,6 +186,12 @@ class RunSyncSpec : FunSpec({
         }
     }
 
+    test("a Kotlin object's member given to WorkerConfig.init is refused with what to pass instead") {
+        val e = shouldThrow<IllegalArgumentException> { dev.offload.WorkerConfig.builder().init(SetUps::load) }
+        e.message!! shouldContain "member of the Kotlin object dev.offload.coroutines.SetUps"
+        e.message!! shouldContain "Pass a top-level function instead"
+    }
+
     test("a non-rebuildable exception arrives as RemoteTaskException") {
         shouldThrow<RemoteTaskException> { runSync(::throwHidden) }.remoteClassName() shouldBe
             "dev.offload.coroutines.HiddenException"

@@ -273,3 +273,8 @@ fun throwCancellation(x: Int): Int = throw java.util.concurrent.CancellationExce
 
 /** Throws a TimeoutException of its own, which is not the map's time limit. */
 fun throwTimeout(x: Int): Int = throw java.util.concurrent.TimeoutException("mine $x")
+
+/** A Kotlin object with a set-up function: fine for runSync, but bound when given to a Java API such as init. */
+object SetUps {
+    fun load(): String = "loaded"
+}
