@@ -167,8 +167,9 @@ public final class WorkerContext implements AutoCloseable {
      * @param <R> the type of the result of {@code fn}
      * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
      *     instance method, capturing nothing
-     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
-     *     {@link BrokenWorkerException}; cancelling it kills the worker
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws (a
+     *     {@code CancellationException} it throws inside a {@code CompletionException}, so that the future does not
+     *     count as cancelled) or a {@link BrokenWorkerException}; cancelling it kills the worker
      * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
      *     any worker is touched
      * @throws IllegalStateException if this context is closed
@@ -185,8 +186,9 @@ public final class WorkerContext implements AutoCloseable {
      *     values
      * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
      *     instance method, capturing nothing
-     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
-     *     {@link BrokenWorkerException}; cancelling it kills the worker when {@code options.killOnCancel()}
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws (a
+     *     {@code CancellationException} it throws inside a {@code CompletionException}, so that the future does not
+     *     count as cancelled) or a {@link BrokenWorkerException}; cancelling it kills the worker when {@code options.killOnCancel()}
      * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
      *     any worker is touched
      * @throws IllegalStateException if this context is closed
@@ -251,8 +253,9 @@ public final class WorkerContext implements AutoCloseable {
      * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
      *     instance method, capturing nothing
      * @param a the first argument of {@code fn}, encoded here and decoded in the worker
-     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
-     *     {@link BrokenWorkerException}; cancelling it kills the worker
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws (a
+     *     {@code CancellationException} it throws inside a {@code CompletionException}, so that the future does not
+     *     count as cancelled) or a {@link BrokenWorkerException}; cancelling it kills the worker
      * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
      *     any worker is touched
      * @throws IllegalStateException if this context is closed
@@ -271,8 +274,9 @@ public final class WorkerContext implements AutoCloseable {
      * @param fn the function to run in a worker: a method reference to a static method, a constructor or an unbound
      *     instance method, capturing nothing
      * @param a the first argument of {@code fn}, encoded here and decoded in the worker
-     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
-     *     {@link BrokenWorkerException}; cancelling it kills the worker when {@code options.killOnCancel()}
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws (a
+     *     {@code CancellationException} it throws inside a {@code CompletionException}, so that the future does not
+     *     count as cancelled) or a {@link BrokenWorkerException}; cancelling it kills the worker when {@code options.killOnCancel()}
      * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
      *     any worker is touched
      * @throws IllegalStateException if this context is closed
@@ -343,8 +347,9 @@ public final class WorkerContext implements AutoCloseable {
      *     instance method, capturing nothing
      * @param a the first argument of {@code fn}, encoded here and decoded in the worker
      * @param b the second argument of {@code fn}, encoded here and decoded in the worker
-     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
-     *     {@link BrokenWorkerException}; cancelling it kills the worker
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws (a
+     *     {@code CancellationException} it throws inside a {@code CompletionException}, so that the future does not
+     *     count as cancelled) or a {@link BrokenWorkerException}; cancelling it kills the worker
      * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
      *     any worker is touched
      * @throws IllegalStateException if this context is closed
@@ -365,8 +370,9 @@ public final class WorkerContext implements AutoCloseable {
      *     instance method, capturing nothing
      * @param a the first argument of {@code fn}, encoded here and decoded in the worker
      * @param b the second argument of {@code fn}, encoded here and decoded in the worker
-     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
-     *     {@link BrokenWorkerException}; cancelling it kills the worker when {@code options.killOnCancel()}
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws (a
+     *     {@code CancellationException} it throws inside a {@code CompletionException}, so that the future does not
+     *     count as cancelled) or a {@link BrokenWorkerException}; cancelling it kills the worker when {@code options.killOnCancel()}
      * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
      *     any worker is touched
      * @throws IllegalStateException if this context is closed
@@ -443,8 +449,9 @@ public final class WorkerContext implements AutoCloseable {
      * @param a the first argument of {@code fn}, encoded here and decoded in the worker
      * @param b the second argument of {@code fn}, encoded here and decoded in the worker
      * @param c the third argument of {@code fn}, encoded here and decoded in the worker
-     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
-     *     {@link BrokenWorkerException}; cancelling it kills the worker
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws (a
+     *     {@code CancellationException} it throws inside a {@code CompletionException}, so that the future does not
+     *     count as cancelled) or a {@link BrokenWorkerException}; cancelling it kills the worker
      * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
      *     any worker is touched
      * @throws IllegalStateException if this context is closed
@@ -467,8 +474,9 @@ public final class WorkerContext implements AutoCloseable {
      * @param a the first argument of {@code fn}, encoded here and decoded in the worker
      * @param b the second argument of {@code fn}, encoded here and decoded in the worker
      * @param c the third argument of {@code fn}, encoded here and decoded in the worker
-     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws or a
-     *     {@link BrokenWorkerException}; cancelling it kills the worker when {@code options.killOnCancel()}
+     * @return a future completed with the value {@code fn} returns, or exceptionally with what it throws (a
+     *     {@code CancellationException} it throws inside a {@code CompletionException}, so that the future does not
+     *     count as cancelled) or a {@link BrokenWorkerException}; cancelling it kills the worker when {@code options.killOnCancel()}
      * @throws IllegalArgumentException if {@code fn} cannot run in a worker or an argument cannot be encoded, before
      *     any worker is touched
      * @throws IllegalStateException if this context is closed
