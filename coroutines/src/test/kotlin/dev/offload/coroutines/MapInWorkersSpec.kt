@@ -167,6 +167,22 @@ class MapInWorkersSpec : FunSpec({
         }
     }
 
+    test("stateful: every slot's failing close is reported and every slot freed, on every backend") {
+        for (backend in MapOptions.Backend.values()) {
+            withClue(backend) {
+                val slots = if (backend == MapOptions.Backend.INLINE) 1 else 2
+                val task = statefulTask(List(slots) { "s$it" }, ::openSlot, ::applySlot, close = ::failingCloseSlot)
+                val e = shouldThrow<IllegalStateException> {
+                    (0 until 8).toList().mapInWorkers(task, backend = backend)
+                }
+                e.message!! shouldContain "closing the state of slot 0 failed"
+                e.suppressed.map { it.message!!.substringBefore(":") } shouldBe
+                    (1 until slots).map { "closing the state of slot $it failed" }
+                dev.offload.coroutines.currentWorkerContext().statistics().pinnedWorkers() shouldBe 0
+            }
+        }
+    }
+
     test("stateful: a replacement worker gets the same slot argument again") {
         val task = statefulTask(listOf("gpu0", "gpu1"), ::openSlot, ::applySlot)
         val out = (0 until 30).map { if (it == 3) -1 else it }.asFlow().mapInWorkersCatching(task).toList()

@@ -149,6 +149,9 @@ fun applySlot(state: SlotState, x: Int): String {
 }
 
 /** Appends "slot pid items" to the file the argument names, if it is a path. */
+/** Fails for every slot: the map's end must throw the first, the rest suppressed, and free every slot. */
+fun failingCloseSlot(state: SlotState): Unit = throw IllegalStateException("close of slot ${state.slot} failed")
+
 fun closeSlot(state: SlotState) {
     if (state.argument.startsWith("/")) {
         java.io.File(state.argument).appendText("${state.slot} ${ProcessHandle.current().pid()} ${state.items}\n")

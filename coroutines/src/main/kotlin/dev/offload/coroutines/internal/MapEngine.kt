@@ -201,7 +201,8 @@ internal fun mapEngine(
                 try {
                     runner.close()
                 } catch (e: Throwable) {
-                    cleanUp?.addSuppressed(e) ?: run { cleanUp = e }
+                    val first = cleanUp
+                    if (first == null) cleanUp = e else first.addSuppressed(e)
                 }
             }
             cleanUp?.let { if (failure == null) throw it else failure.addSuppressed(it) }
@@ -310,7 +311,9 @@ private class SlotRunner(
                 }
             } catch (e: Throwable) {
                 val closing = IllegalStateException("closing the state of slot $slot failed: $e", e)
-                failure?.addSuppressed(closing) ?: run { failure = closing } // the first thrown, the rest suppressed
+                // The first thrown, the rest suppressed. (Not `?: run { }`: this class's own run(item) would win.)
+                val first = failure
+                if (first == null) failure = closing else first.addSuppressed(closing)
             }
         }
         threads?.forEach { it.close() }
