@@ -19,7 +19,9 @@ import io.kotest.matchers.types.shouldBeInstanceOf
 import java.util.concurrent.TimeoutException
 import kotlin.time.Duration.Companion.milliseconds
 import kotlin.time.Duration.Companion.seconds
+import kotlinx.coroutines.async
 import kotlinx.coroutines.delay
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.flow.asFlow
 import kotlinx.coroutines.flow.flow
 import kotlinx.coroutines.flow.onEach
@@ -165,6 +167,26 @@ class MapInWorkersSpec : FunSpec({
         } finally {
             dir.deleteRecursively()
         }
+    }
+
+    test("a flow collected twice at once runs each collection at its own concurrency") {
+        val flow = (0 until 4).asFlow().mapInWorkers(::sleepThenReturnInt, concurrency = 2)
+        val peak = java.util.concurrent.atomic.AtomicInteger()
+        val ctx = dev.offload.coroutines.currentWorkerContext()
+        kotlinx.coroutines.coroutineScope {
+            val watcher = launch(kotlinx.coroutines.Dispatchers.IO) {
+                while (true) {
+                    peak.accumulateAndGet(ctx.statistics().runningWorkers(), ::maxOf)
+                    delay(5)
+                }
+            }
+            val a = async { flow.toList() }
+            val b = async { flow.toList() }
+            a.await() shouldBe listOf(300, 300, 300, 300)
+            b.await() shouldBe listOf(300, 300, 300, 300)
+            watcher.cancel()
+        }
+        withClue("peak running ${peak.get()}") { (peak.get() >= 3) shouldBe true }
     }
 
     test("stateful: every slot's failing close is reported and every slot freed, on every backend") {

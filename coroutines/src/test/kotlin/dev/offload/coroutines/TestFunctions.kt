@@ -281,3 +281,10 @@ fun throwTimeout(x: Int): Int = throw java.util.concurrent.TimeoutException("min
 object SetUps {
     fun load(): String = "loaded"
 }
+
+/** Sleeps 300 ms (0 for a negative input) and returns how long it slept. */
+fun sleepThenReturnInt(x: Int): Int {
+    if (x < 0) return 0
+    Thread.sleep(300)
+    return 300
+}

@@ -97,7 +97,6 @@ internal fun mapEngine(
             stateful.addressed(PayloadFormat.Json)
         }
     }
-    val limiter = concurrency?.let { Limiter.create(it) }
     val slots = when {
         backend == MapOptions.Backend.INLINE -> 1
         stateful?.slotArguments != null -> {
@@ -108,7 +107,7 @@ internal fun mapEngine(
             }
             n
         }
-        else -> (limiter ?: dev.offload.Offload.defaultLimiter()).capacity()
+        else -> concurrency ?: dev.offload.Offload.defaultLimiter().capacity()
     }
     // Batches travel to worker JVMs only; elsewhere items run one by one.
     val batch = if (backend == MapOptions.Backend.CHILD_JVM && stateful == null) batchSize else 1
@@ -123,6 +122,8 @@ internal fun mapEngine(
         else -> "its worker was left to finish it (killOnCancel is off)"
     }
     return flow {
+        // A limiter of its own for each collection of the flow: two collections at once run `concurrency` each.
+        val limiter = concurrency?.let { Limiter.create(it) }
         val here = currentCoroutineContext()
         val target = context ?: here[WorkerContextElement]?.context ?: dev.offload.Offload.defaultContext()
         val runner: ItemRunner = when {
