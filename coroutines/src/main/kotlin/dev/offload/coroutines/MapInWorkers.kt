@@ -115,7 +115,8 @@ public suspend inline fun <reified T, reified R> Iterable<T>.mapInWorkers(
 
 /**
  * [mapInWorkers] with a [StatefulMapTask]: each slot's worker creates its state once, applies every element it gets
- * to it, and closes it when the flow completes (what `close` throws is thrown then, unless the map failed).
+ * to it, and closes it when the flow completes (what `close` throws is thrown then, unless the map failed). A slot whose
+ * worker is killed (an element cancelled or timed out, with [killOnCancel]) does not run `close`.
  * Concurrency defaults to the number of slot arguments, if the task has them.
  */
 public fun <T, R> Flow<T>.mapInWorkers(
