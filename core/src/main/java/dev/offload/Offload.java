@@ -30,7 +30,8 @@ public final class Offload {
      * {@link #defaultContext()}): changing workers under running calls would surprise them.
      *
      * @param config the configuration the default context will be opened with
-     * @throws IllegalStateException if the default context already exists
+     * @throws IllegalStateException if the default context is open (a call has used it and it is not closed; once
+     *     closed, the next call opens it again with the configuration given here)
      */
     public static synchronized void configureDefaultContext(WorkerConfig config) {
         Objects.requireNonNull(config, "config");

@@ -40,7 +40,8 @@ public final class WorkerStatistics {
 
     /**
      * Worker JVMs started (including replacements and prestarted ones), counted once the process exists: a worker
-     * whose JVM or {@code init} failed before it was ready counts here and as crashed.
+     * whose JVM or {@code init} failed before it was ready counts here and as crashed (one killed at its
+     * {@code startupTimeout}, as killed).
      *
      * @return the number of workers started since the context opened
      */

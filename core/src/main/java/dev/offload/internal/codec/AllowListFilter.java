@@ -51,6 +51,8 @@ final class AllowListFilter implements ObjectInputFilter {
             "java.util.concurrent.CopyOnWriteArrayList", "java.util.concurrent.CopyOnWriteArraySet",
             "java.util.concurrent.ConcurrentLinkedQueue", "java.util.concurrent.ConcurrentLinkedDeque");
     private static final int MAX_DEPTH = 200;
+    /** What {@link #rejected()} says when a graph is too deep (not a class name). */
+    static final String TOO_DEEP = "an object graph nested deeper than " + MAX_DEPTH + " levels";
 
     private final ObjectInputFilter userFilter;
     private String rejected;
@@ -62,7 +64,7 @@ final class AllowListFilter implements ObjectInputFilter {
     @Override
     public Status checkInput(FilterInfo info) {
         if (info.depth() > MAX_DEPTH) {
-            rejected = "an object graph deeper than " + MAX_DEPTH;
+            rejected = TOO_DEEP;
             return Status.REJECTED;
         }
         Class<?> c = info.serialClass();

@@ -317,6 +317,11 @@ public final class JavaCodec implements Codec {
         try {
             return ois.readObject();
         } catch (InvalidClassException e) {
+            if (AllowListFilter.TOO_DEEP.equals(filter.rejected())) {
+                throw new IOException(AllowListFilter.TOO_DEEP + " (a linked chain of Java-serialized objects, or "
+                        + "collections nested that deep): Offload refuses it to bound the reader's stack, whatever "
+                        + "allowSerializable says; send it flatter, such as the chain's elements in a list or an array");
+            }
             if (filter.rejected() != null) {
                 throw new InvalidClassException(filter.rejected(), notAllowed(filter.rejected()));
             }

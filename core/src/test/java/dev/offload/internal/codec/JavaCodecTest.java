@@ -94,6 +94,20 @@ class JavaCodecTest {
     }
 
     @Test
+    void aGraphTooDeepToReadSaysSoAndWhatToSendInstead() {
+        List<Object> nested = new ArrayList<>();
+        List<Object> at = nested;
+        for (int i = 0; i < 300; i++) {
+            List<Object> inner = new ArrayList<>();
+            at.add(inner);
+            at = inner;
+        }
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> roundTrip(nested));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith("an object graph nested deeper than 200 "
+                + "levels") && e.getMessage().contains("send it flatter"), e.getMessage());
+    }
+
+    @Test
     void otherRecordsKeepJdkSerialization() throws IOException {
         Pair withList = new Pair("p", new ArrayList<>(List.of(1, 2)), Color.RED); // a mutable component
         assertEquals(SERIALIZED, written(withList)[0]);
