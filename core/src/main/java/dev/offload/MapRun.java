@@ -220,7 +220,7 @@ final class MapRun<T, R, E> implements MapIterator<E> {
         List<Outcome<?, ?>> sorted = new ArrayList<>(failures);
         sorted.sort(Comparator.comparingLong(Outcome::index));
         return new MapFailedException(why + ": " + sorted.size() + " of the " + completed + " items "
-                + (early ? "done so far" : "") + (early ? " " : "") + "failed, first " + sorted.get(0), sorted);
+                + (early ? "done so far " : "") + "failed, first " + sorted.get(0), sorted);
     }
 
     private long takeCompletion() {

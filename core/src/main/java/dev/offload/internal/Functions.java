@@ -99,15 +99,9 @@ public final class Functions {
 
     /** A Kotlin {@code object} or companion: a class with a static {@code INSTANCE} (or its outer {@code Companion}). */
     private static boolean isKotlinObject(Class<?> c) {
-        try {
-            if (java.lang.reflect.Modifier.isStatic(c.getDeclaredField("INSTANCE").getModifiers())) {
-                return true;
-            }
-        } catch (NoSuchFieldException | SecurityException e) {
-            // not an object
-        }
         Class<?> outer = c.getEnclosingClass();
-        return outer != null && c.getSimpleName().equals("Companion") && hasStaticField(outer, "Companion");
+        return hasStaticField(c, "INSTANCE")
+                || outer != null && c.getSimpleName().equals("Companion") && hasStaticField(outer, "Companion");
     }
 
     private static boolean hasStaticField(Class<?> c, String name) {
