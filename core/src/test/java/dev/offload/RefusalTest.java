@@ -22,6 +22,24 @@ class RefusalTest {
     }
 
     @Test
+    void anArgumentNestedTooDeeplyToWriteIsRefusedBeforeAnyWorker() {
+        java.util.List<Object> nested = new java.util.ArrayList<>();
+        java.util.List<Object> at = nested;
+        for (int i = 0; i < 100_000; i++) {
+            java.util.List<Object> inner = new java.util.ArrayList<>();
+            at.add(inner);
+            at = inner;
+        }
+        try (WorkerContext ctx = WorkerContext.open()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ctx.runSync(Fns::describe, (Object) nested));
+            assertTrue(e.getMessage().contains("an object graph nested too deeply to write (StackOverflowError)"),
+                    e.getMessage());
+            assertEquals(0, ctx.statistics().workersStarted(), "refused before any worker");
+        }
+    }
+
+    @Test
     void lambdaIsRefusedWithAdvice() {
         try (WorkerContext ctx = WorkerContext.open()) {
             int captured = 3;

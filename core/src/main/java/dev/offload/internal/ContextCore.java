@@ -723,6 +723,11 @@ public final class ContextCore implements ProcessWorker.Listener {
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("cannot encode the arguments of " + id + " with " + codecName(codec)
                     + ": " + e.getMessage() + tooLargeHint(e), e);
+        } catch (StackOverflowError e) {
+            // Only the encoder's recursion ran on this stack, and it is unwound now: a bad argument, not a bad JVM.
+            throw new IllegalArgumentException("cannot encode the arguments of " + id + " with " + codecName(codec)
+                    + ": an object graph nested too deeply to write (StackOverflowError); a worker reads at most 200 "
+                    + "levels, so send it flatter, such as a chain's elements in a list or an array", e);
         }
         return b;
     }
