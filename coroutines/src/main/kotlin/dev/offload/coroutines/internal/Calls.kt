@@ -255,11 +255,15 @@ internal fun notACancellation(t: Throwable): Throwable {
     if (t !is java.util.concurrent.CancellationException || !dev.offload.internal.ExceptionRebuilder.isRemote(t)) {
         return t
     }
-    return Secrets.exceptions().remote(t.javaClass.name, t.message, t.cause).apply {
+    return asRemoteTaskException(t)
+}
+
+/** [t] as a `RemoteTaskException` naming its class, with its message, cause, stack trace and suppressed exceptions. */
+internal fun asRemoteTaskException(t: Throwable): Throwable =
+    Secrets.exceptions().remote(t.javaClass.name, t.message, t.cause).apply {
         stackTrace = t.stackTrace
         t.suppressed.forEach(::addSuppressed)
     }
-}
 
 private const val REAP_TIMEOUT_SECONDS = 10L
 

@@ -217,11 +217,7 @@ internal fun mapEngine(
  * coroutine.
  */
 private fun thrownByTheFunction(e: kotlinx.coroutines.CancellationException): Throwable =
-    if (e is TimeoutCancellationException) e else dev.offload.internal.Secrets.exceptions()
-        .remote(e.javaClass.name, e.message, e.cause).apply {
-            stackTrace = e.stackTrace
-            e.suppressed.forEach(::addSuppressed)
-        }
+    if (e is TimeoutCancellationException) e else asRemoteTaskException(e)
 
 /**
  * Whether [e] came from a worker: marked so, or a copy kotlinx.coroutines made of such an exception to recover the
