@@ -23,7 +23,10 @@ import java.util.Objects;
 public final class MapOptions {
     /** What a failed item does to the map. */
     public enum Errors {
-        /** Stop pulling input, cancel the tasks in flight, throw the first failure as itself. */
+        /**
+         * Stop pulling input, cancel the tasks in flight, throw the first failure as itself, with a suppressed
+         * exception whose message names the failed item's index.
+         */
         FAIL_FAST,
         /** Run every item, then throw one {@link MapFailedException} with every failure in input order. */
         COLLECT

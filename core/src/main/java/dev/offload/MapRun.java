@@ -171,6 +171,7 @@ final class MapRun<T, R, E> implements MapIterator<E> {
             return true;
         }
         if (options.errors() == MapOptions.Errors.FAIL_FAST) {
+            dev.offload.internal.FailedItem.note(failure, entry.index);
             closeKeeping(failure);
             throw MapRun.<RuntimeException>sneaky(failure);
         }

@@ -110,6 +110,22 @@ class MapTest {
     }
 
     @Test
+    void aFailFastFailureNamesTheItemThatStoppedTheMap() {
+        MapOptions one = MapOptions.builder().concurrency(1).build();
+        Fns.SpecialException e = assertThrows(Fns.SpecialException.class,
+                () -> ctx.mapAll(Fns::squareEven, List.of(2, 4, 7, 8), one));
+        assertEquals(1, e.getSuppressed().length, java.util.Arrays.toString(e.getSuppressed()));
+        assertTrue(e.getSuppressed()[0].getMessage().startsWith("thrown by item 2 of the map"),
+                e.getSuppressed()[0].getMessage());
+        // The same on a thread backend, where the function's exception is the very object it threw.
+        Fns.SpecialException local = assertThrows(Fns.SpecialException.class, () -> ctx.mapAll(
+                Fns::squareEven, List.of(1, 2), MapOptions.builder().concurrency(1).backend(MapOptions.Backend.THREADS)
+                        .build()));
+        assertTrue(local.getSuppressed()[0].getMessage().startsWith("thrown by item 0 of the map"),
+                local.getSuppressed()[0].getMessage());
+    }
+
+    @Test
     void collectThrowsOneAggregateInInputOrder() {
         MapOptions collect = MapOptions.builder().errors(MapOptions.Errors.COLLECT).ordered(false).concurrency(3).build();
         MapFailedException e = assertThrows(MapFailedException.class, () -> ctx.mapAll(Fns::failFor, range(6), collect));

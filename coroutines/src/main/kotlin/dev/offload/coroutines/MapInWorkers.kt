@@ -28,7 +28,7 @@ public const val AUTO_BATCH_SIZE: Int = MapOptions.AUTO_BATCH_SIZE
  * ```
  *
  * Errors: with [MapOptions.Errors.FAIL_FAST] (default) the first failure cancels everything in flight and is
- * thrown as itself; with [MapOptions.Errors.COLLECT] every element runs and one [dev.offload.MapFailedException]
+ * thrown as itself (a suppressed exception's message names the element's index); with [MapOptions.Errors.COLLECT] every element runs and one [dev.offload.MapFailedException]
  * lists the failures in input order (stopping early after [maxFailures], if set: only with `COLLECT`, which it
  * needs); [mapInWorkersCatching] gives one
  * [Outcome] per element instead. A worker that dies fails only its element; an element past [taskTimeout] fails

@@ -49,6 +49,18 @@ class MapInWorkersSpec : FunSpec({
         e.message!! shouldContain "item "
     }
 
+    test("a fail-fast failure names the item that stopped the map") {
+        val e = shouldThrow<IllegalArgumentException> { listOf(2, 4, 7, 8).mapInWorkers(::squareEven, concurrency = 1) }
+        // With stack-trace recovery on (as under -ea), the exception caught is a copy whose cause is the thrown one.
+        fun notes(t: Throwable) = generateSequence(t) { it.cause }.flatMap { it.suppressed.asSequence() }
+            .map { it.message!!.substringBefore(" of the map") }.distinct().toList()
+        notes(e) shouldBe listOf("thrown by item 2")
+        val flow = shouldThrow<IllegalArgumentException> {
+            listOf(1, 2).asFlow().mapInWorkers(::squareEven, concurrency = 1).toList()
+        }
+        notes(flow) shouldBe listOf("thrown by item 0")
+    }
+
     test("collect throws one aggregate with every failure in input order") {
         val e = shouldThrow<MapFailedException> {
             (0 until 6).toList().mapInWorkers(::failFor, errors = MapOptions.Errors.COLLECT, ordered = false)

@@ -11,6 +11,7 @@ import dev.offload.coroutines.WorkerContextElement
 import dev.offload.internal.AutoBatch
 import dev.offload.internal.ContextCore
 import dev.offload.internal.ExceptionRebuilder
+import dev.offload.internal.FailedItem
 import dev.offload.internal.Secrets
 import java.util.concurrent.Executors
 import java.util.concurrent.TimeoutException
@@ -452,7 +453,7 @@ private suspend fun kotlinx.coroutines.flow.FlowCollector<Outcome<Any?, Any?>>.r
                     }
                     if (!o.isSuccess && errors == MapOptions.Errors.FAIL_FAST) {
                         coroutineContext.cancelChildren()
-                        throw o.failure()
+                        throw noteItem(o.failure(), o.index())
                     }
                     val ready = if (ordered) {
                         buffer[o.index()] = o
@@ -480,6 +481,22 @@ private suspend fun kotlinx.coroutines.flow.FlowCollector<Outcome<Any?, Any?>>.r
             throw aggregate("map finished with failures", failures)
         }
     }
+}
+
+/**
+ * [failure] with a note naming the item that stopped a fail-fast map (see [FailedItem]). With stack-trace recovery on
+ * (kotlinx.coroutines' debug mode, on under -ea), [failure] may be a copy whose cause is the exception thrown; a copy
+ * is dropped again when the exception is rethrown from another coroutine, so the note goes on each of them.
+ */
+private fun noteItem(failure: Throwable, index: Long): Throwable {
+    var e = failure
+    while (true) {
+        FailedItem.note(e, index)
+        val cause = e.cause ?: break
+        if (cause.javaClass != e.javaClass || e.stackTrace.none { it.className == "_COROUTINE._BOUNDARY" }) break
+        e = cause
+    }
+    return failure
 }
 
 private fun aggregate(why: String, failures: List<Outcome<*, *>>): RuntimeException {
