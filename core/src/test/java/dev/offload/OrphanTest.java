@@ -106,6 +106,25 @@ class OrphanTest {
     }
 
     @Test
+    void aShutdownHookCanStillCallAndItsWorkerExitsWithTheJvm() throws Exception {
+        Process parent = startParent("hook");
+        try {
+            String out = new String(parent.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(parent.waitFor(30, TimeUnit.SECONDS), "the parent exits");
+            assertTrue(out.startsWith("hook result "), "the hook's call ran: " + out);
+            String[] pids = out.trim().substring("hook result ".length()).split(" ");
+            assertTrue(pids.length >= 2, "the worker's pid, then the parent's workers: " + out);
+            for (String pid : pids) {
+                NoWorkerLeft.watch(Long.parseLong(pid));
+                Eventually.within(Duration.ofSeconds(5), lazy("worker " + pid + " exits with its parent",
+                        Long.parseLong(pid)), () -> Eventually.gone(Long.parseLong(pid)));
+            }
+        } finally {
+            parent.destroyForcibly();
+        }
+    }
+
+    @Test
     void workersIgnoreSigint() throws Exception {
         try (WorkerContext ctx = WorkerContext.open()) {
             long pid = ctx.runSync(Fns::pid);

@@ -17,8 +17,13 @@ final class ContextRegistry {
     static synchronized void register(ContextCore core) {
         OPEN.add(core);
         if (!hookInstalled) {
-            Runtime.getRuntime().addShutdownHook(new Thread(ContextRegistry::closeAll, "offload-shutdown"));
-            hookInstalled = true;
+            try {
+                Runtime.getRuntime().addShutdownHook(new Thread(ContextRegistry::closeAll, "offload-shutdown"));
+                hookInstalled = true;
+            } catch (IllegalStateException shuttingDown) {
+                // Opened from a shutdown hook (or after one ran): this JVM is exiting, and then its workers exit
+                // too (their pipes close), so the context still serves the hook's calls.
+            }
         }
     }
 
