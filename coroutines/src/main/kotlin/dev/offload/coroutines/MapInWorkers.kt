@@ -114,6 +114,30 @@ public suspend inline fun <reified T, reified R> Iterable<T>.mapInWorkers(
 ).map { it.value() as R }.toList()
 
 /**
+ * [mapInWorkersCatching] over a collection, collected into a list: one [Outcome] per element, in input order unless
+ * `ordered = false`. Java's `WorkerContext.mapOutcomes`.
+ */
+public suspend inline fun <reified T, reified R> Iterable<T>.mapInWorkersCatching(
+    noinline fn: (T) -> R,
+    concurrency: Int? = null,
+    ordered: Boolean = true,
+    window: Int? = null,
+    taskTimeout: Duration? = null,
+    killOnCancel: Boolean = true,
+    format: PayloadFormat? = null,
+    context: WorkerContext? = null,
+    progress: MapProgress.Listener? = null,
+    backend: MapOptions.Backend = MapOptions.Backend.CHILD_JVM,
+    batchSize: Int = 1,
+): List<Outcome<T, R>> = mapEngine(
+    asFlow(), fn, typeOf<T>(), typeOf<R>(), concurrency, ordered, window, taskTimeout, null, 0, killOnCancel, format,
+    context, progress, (this as? Collection<*>)?.size?.toLong() ?: -1L, backend, batchSize,
+).map {
+    @Suppress("UNCHECKED_CAST")
+    it as Outcome<T, R>
+}.toList()
+
+/**
  * [mapInWorkers] with a [StatefulMapTask]: each slot's worker creates its state once, applies every element it gets
  * to it, and closes it when the flow completes (what `close` throws is thrown then, unless the map failed). A slot whose
  * worker is killed (an element cancelled or timed out, with [killOnCancel]) does not run `close`.
@@ -180,6 +204,26 @@ public suspend fun <T, R> Iterable<T>.mapInWorkers(
 ).map {
     @Suppress("UNCHECKED_CAST")
     it.value() as R
+}.toList()
+
+/** [mapInWorkersCatching] with a [StatefulMapTask] over a collection, collected into a list. */
+public suspend fun <T, R> Iterable<T>.mapInWorkersCatching(
+    task: StatefulMapTask<T, R>,
+    concurrency: Int? = null,
+    ordered: Boolean = true,
+    window: Int? = null,
+    taskTimeout: Duration? = null,
+    killOnCancel: Boolean = true,
+    format: PayloadFormat? = null,
+    context: WorkerContext? = null,
+    progress: MapProgress.Listener? = null,
+    backend: MapOptions.Backend = MapOptions.Backend.CHILD_JVM,
+): List<Outcome<T, R>> = mapEngine(
+    asFlow(), task, null, null, concurrency, ordered, window, taskTimeout, null, 0, killOnCancel, format, context,
+    progress, (this as? Collection<*>)?.size?.toLong() ?: -1L, backend,
+).map {
+    @Suppress("UNCHECKED_CAST")
+    it as Outcome<T, R>
 }.toList()
 
 /** Processors - 1, at least 1: a concurrency that leaves a core for the caller. */

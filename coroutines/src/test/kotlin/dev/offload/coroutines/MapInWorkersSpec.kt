@@ -3,6 +3,7 @@ package dev.offload.coroutines
 import dev.offload.BrokenWorkerException
 import dev.offload.MapFailedException
 import dev.offload.MapOptions
+import dev.offload.Outcome
 import dev.offload.coroutines.testing.OffloadKotestExtension
 import dev.offload.Offload
 import dev.offload.coroutines.testing.WorkerLeaks
@@ -111,6 +112,19 @@ class MapInWorkersSpec : FunSpec({
         out[0].failure().shouldBeInstanceOf<IllegalArgumentException>().message shouldBe "odd 1"
         out[1].value() shouldBe 4
         out[2].input() shouldBe 3
+    }
+
+    test("per-item outcomes of a collection, as a list: plain and stateful") {
+        val out: List<Outcome<Int, Int>> = listOf(1, 2, 3).mapInWorkersCatching(::squareEven, concurrency = 2)
+        out.map { it.index() } shouldBe listOf(0L, 1L, 2L)
+        out[0].failure().shouldBeInstanceOf<IllegalArgumentException>().message shouldBe "odd 1"
+        out[1].value() shouldBe 4
+        out[2].input() shouldBe 3
+        val task = statefulTask(listOf("a"), ::openSlot, ::applySlot)
+        val rows = listOf(2, -1, 3).mapInWorkersCatching(task)
+        rows.map { it.isSuccess } shouldBe listOf(true, false, true)
+        rows[1].failure().shouldBeInstanceOf<BrokenWorkerException>().exitCode().asInt shouldBe 5
+        rows[2].value().substringAfterLast("|") shouldBe "9"
     }
 
     test("a task past its timeout fails alone and its worker is killed") {
