@@ -845,6 +845,11 @@ public final class WorkerContext implements AutoCloseable {
      * {@link BrokenWorkerException}). Returns when every worker has exited and been reaped. Calling it again
      * waits for the first close and returns.
      *
+     * <p>As {@code ExecutorService.close()}: if the calling thread is interrupted (before or while it waits for
+     * running calls), the running calls' workers are killed at once instead of after the grace period (their calls
+     * fail with {@link BrokenWorkerException} saying so), idle workers still exit in their own time, and the interrupt
+     * status is set again when this returns. Those kills are not reported as a failed shutdown.
+     *
      * @throws BrokenWorkerException aggregating the workers that exited with a nonzero code or had to be
      *     killed ("graceful shutdown failed: 1 nonzero exit code and 1 forced kill"), each as a suppressed exception
      */

@@ -46,6 +46,51 @@ class CloseTest {
     }
 
     @Test
+    void closingWithTheInterruptFlagSetLetsIdleWorkersExitCleanlyAndKeepsTheFlag() {
+        WorkerContext ctx = WorkerContext.open();
+        ctx.prestart(2);
+        Thread.currentThread().interrupt(); // as after an interrupted runSync, inside try-with-resources
+        try {
+            ctx.close(); // would throw on any forced kill
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is set again on return");
+        } finally {
+            Thread.interrupted();
+        }
+        assertEquals(0, ctx.statistics().workersKilled(), ctx.statistics().toString());
+        assertTrue(NoWorkerLeft.liveWorkers().isEmpty(), "close returns after every worker is reaped");
+    }
+
+    @Test
+    void anInterruptWhileClosingKillsTheRunningCallsAtOnceAndSaysSo() throws Exception {
+        Path marker = dir.resolve("spinning");
+        WorkerContext ctx = WorkerContext.open(WorkerConfig.builder().gracePeriod(Duration.ofSeconds(60)).build());
+        ctx.prestart(2);
+        CompletableFuture<Integer> call = ctx.submit(Fns::touchThenSpin, marker.toString());
+        Eventually.running(marker);
+        Thread closer = Thread.currentThread();
+        CompletableFuture<Void> interrupter = CompletableFuture.runAsync(() -> {
+            Eventually.within(Duration.ofSeconds(10), "close is waiting for the running call",
+                    () -> closer.getState() == Thread.State.TIMED_WAITING);
+            closer.interrupt();
+        });
+        long start = System.nanoTime();
+        try {
+            ctx.close(); // the running call's kill was asked for: no failed shutdown to report
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is set again on return");
+        } finally {
+            Thread.interrupted();
+        }
+        interrupter.join();
+        assertTrue(System.nanoTime() - start < Duration.ofSeconds(30).toNanos(), "not the 60 s grace period");
+        ExecutionException e = assertThrows(ExecutionException.class, call::get);
+        BrokenWorkerException broken = assertInstanceOf(BrokenWorkerException.class, e.getCause());
+        assertTrue(broken.getMessage().contains("the thread closing it was interrupted"), broken.getMessage());
+        assertEquals(1, ctx.statistics().workersKilled(), "only the running call's worker was killed: "
+                + ctx.statistics());
+        assertTrue(NoWorkerLeft.liveWorkers().isEmpty(), "close returns after every worker is reaped");
+    }
+
+    @Test
     void workerStuckInRetireIsKilledAfterTheGracePeriodAndReported() throws Exception {
         Path marker = dir.resolve("in-retire");
         WorkerConfig config = WorkerConfig.builder()

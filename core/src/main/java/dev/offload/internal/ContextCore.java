@@ -94,6 +94,8 @@ public final class ContextCore implements ProcessWorker.Listener {
     private final Map<ProcessWorker, Lease> leased = new HashMap<>();
     private final Set<ProcessWorker> forcedKills = new HashSet<>();
     private final List<WorkerExit> closeFailures = new ArrayList<>();
+    /** Whether an interrupt of the thread closing the context ended its wait for running calls (for messages). */
+    private volatile boolean closeInterrupted;
 
     private static final class Idle {
         final ProcessWorker worker;
@@ -1196,8 +1198,10 @@ public final class ContextCore implements ProcessWorker.Listener {
             if (!call.future.isDone()) {
                 String during = " while running " + call.fn;
                 if (forced) {
-                    during += ", by Offload: the context closed and its grace period (" + config.gracePeriod()
-                            + ") elapsed";
+                    during += closeInterrupted
+                            ? ", by Offload: the context closed, and the thread closing it was interrupted"
+                            : ", by Offload: the context closed and its grace period (" + config.gracePeriod()
+                                    + ") elapsed";
                 }
                 call.fail(broken(exit, during));
             }
@@ -1523,7 +1527,39 @@ public final class ContextCore implements ProcessWorker.Listener {
      */
     private static final long IDLE_EXIT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
+    /**
+     * As {@code ExecutorService.close()}: an interrupt (already set, or while this waits for running calls) ends the
+     * wait for running calls, whose workers are killed at once, and is set again on return. Idle workers still get
+     * their {@link #IDLE_EXIT_NANOS} to exit, and every worker is reaped before this returns. Kills an interrupt
+     * asked for are not failures of the shutdown.
+     */
     private void shutdown(List<ProcessWorker> eof, List<Call> waiting, boolean atExit) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            interrupted = shutdown(eof, waiting, atExit, interrupted);
+        } catch (InterruptedShutdown e) {
+            interrupted = true;
+            throw e.report;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Carries the report of a shutdown whose wait an interrupt ended. */
+    private static final class InterruptedShutdown extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final BrokenWorkerException report;
+
+        InterruptedShutdown(BrokenWorkerException report) {
+            super(null, null, false, false);
+            this.report = report;
+        }
+    }
+
+    /** The shutdown; returns whether an interrupt ended its wait for running calls. */
+    private boolean shutdown(List<ProcessWorker> eof, List<Call> waiting, boolean atExit, boolean interrupted) {
         long start = System.nanoTime();
         eof.forEach(ProcessWorker::closeInput);
         for (Call c : waiting) {
@@ -1552,22 +1588,30 @@ public final class ContextCore implements ProcessWorker.Listener {
                         + ".gracePeriod), then killing " + (running == 1 ? "its worker" : "their workers"));
             }
         }
-        awaitQuiet(start + grace);
+        if (!interrupted) {
+            interrupted = !awaitQuietInterruptibly(start + grace);
+        }
         List<ProcessWorker> stragglers = new ArrayList<>();
         Set<ProcessWorker> idleAtClose = new HashSet<>(eof);
-        // Running calls and starts still under way get the grace period; idle workers at least IDLE_EXIT_NANOS.
-        killLive(stragglers, idleAtClose, "still running when the context's grace period (" + config.gracePeriod()
-                + ") elapsed");
-        awaitQuiet(start + Math.max(grace, IDLE_EXIT_NANOS));
+        // Running calls and starts still under way get the grace period (unless an interrupt ended it); idle workers
+        // at least IDLE_EXIT_NANOS.
+        List<ProcessWorker> stopped = new ArrayList<>();
+        closeInterrupted = interrupted;
+        killLive(interrupted ? stopped : stragglers, idleAtClose, interrupted
+                ? "still running when the thread closing the context was interrupted"
+                : "still running when the context's grace period (" + config.gracePeriod() + ") elapsed");
+        awaitQuiet(start + (interrupted ? IDLE_EXIT_NANOS : Math.max(grace, IDLE_EXIT_NANOS)));
+        stragglers.addAll(stopped); // not killed again below
         do { // kill what is left
             killLive(stragglers, Set.of(), "did not exit once the context closed");
         } while (!awaitQuiet(System.nanoTime() + TimeUnit.SECONDS.toNanos(1)));
+        stragglers.removeAll(stopped);
         List<WorkerExit> failures;
         synchronized (lock) {
             failures = new ArrayList<>(closeFailures);
         }
         if (failures.isEmpty() && stragglers.isEmpty()) {
-            return;
+            return interrupted;
         }
         int n = failures.size();
         int k = stragglers.size();
@@ -1579,13 +1623,13 @@ public final class ContextCore implements ProcessWorker.Listener {
         for (ProcessWorker w : stragglers) {
             WorkerExit e = w.exit().join();
             report.addSuppressed(broken(e, idleAtClose.contains(w)
-                    ? ", by Offload: it had not exited " + java.time.Duration.ofNanos(Math.max(grace, IDLE_EXIT_NANOS))
-                            + " after its input closed"
+                    ? ", by Offload: it had not exited " + java.time.Duration.ofNanos(interrupted ? IDLE_EXIT_NANOS
+                            : Math.max(grace, IDLE_EXIT_NANOS)) + " after its input closed"
                     : ", by Offload: it was still running when the grace period (" + config.gracePeriod()
                             + ") elapsed"));
         }
         logger().log(System.Logger.Level.WARNING, "worker context closed uncleanly: " + report.getMessage());
-        throw report;
+        throw interrupted ? new InterruptedShutdown(report) : report;
     }
 
     /** Kills the live workers that are neither in {@code killed} already nor {@code spared}, and adds them there. */
@@ -1609,19 +1653,43 @@ public final class ContextCore implements ProcessWorker.Listener {
         return live.isEmpty() && starting == 0 && exitsReporting == 0;
     }
 
-    /** Waits until {@link #quiet()}, or the deadline passes; true if quiet. */
+    /**
+     * Waits until {@link #quiet()}, or the deadline passes; true if quiet. Not interruptible: an interrupt that comes
+     * meanwhile is set again on return.
+     */
     private boolean awaitQuiet(long deadline) {
+        boolean interrupted = false;
+        try {
+            synchronized (lock) {
+                long left;
+                while (!quiet() && (left = deadline - System.nanoTime()) > 0) {
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(lock, left);
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                return quiet();
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** {@link #awaitQuiet}, but an interrupt ends the wait: false then (with the flag cleared), else true. */
+    private boolean awaitQuietInterruptibly(long deadline) {
         synchronized (lock) {
             long left;
             while (!quiet() && (left = deadline - System.nanoTime()) > 0) {
                 try {
                     TimeUnit.NANOSECONDS.timedWait(lock, left);
                 } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return quiet();
+                    return false;
                 }
             }
-            return quiet();
+            return true;
         }
     }
 
