@@ -79,6 +79,42 @@ class CancellationTest {
     }
 
     @Test
+    void aCancelRacingWithTheReplyCountsTheCallOnceAsItsCallerSawIt() throws Exception {
+        // Cancels land at random moments around each reply; every call must count once, as its future ended.
+        for (boolean kill : new boolean[] {true, false}) {
+            CallOptions options = CallOptions.builder().killOnCancel(kill).build();
+            int calls = 1500;
+            int cancelled = 0;
+            java.util.Random random = new java.util.Random(7);
+            try (WorkerContext ctx = WorkerContext.open()) {
+                ctx.prestart(1);
+                for (int i = 0; i < calls; i++) {
+                    CompletableFuture<Integer> f = ctx.submit(options, Fns::square, i);
+                    long until = System.nanoTime() + random.nextInt(60_000);
+                    while (System.nanoTime() < until) {
+                        Thread.onSpinWait();
+                    }
+                    if (f.cancel(true)) {
+                        cancelled++;
+                    } else {
+                        assertEquals(i * i, f.get(20, TimeUnit.SECONDS));
+                    }
+                    ((dev.offload.internal.CallFuture<?>) f).settled().get(20, TimeUnit.SECONDS);
+                }
+                int cancelledCalls = cancelled;
+                Eventually.within(Duration.ofSeconds(10), "every call counted", () -> {
+                    WorkerStatistics s = ctx.statistics();
+                    return s.callsCompleted() + s.callsFailed() + s.callsCancelled() == calls;
+                });
+                WorkerStatistics s = ctx.statistics();
+                assertEquals(calls - cancelledCalls, s.callsCompleted(), "killOnCancel " + kill + ": " + s);
+                assertEquals(cancelledCalls, s.callsCancelled(), "killOnCancel " + kill + ": " + s);
+                assertEquals(0, s.callsFailed(), s.toString());
+            }
+        }
+    }
+
+    @Test
     void cancelledCallKillsWorker() throws Exception {
         try (WorkerContext ctx = WorkerContext.open()) {
             CompletableFuture<Integer> f = ctx.submit(Fns::touchThenSpin, marker());

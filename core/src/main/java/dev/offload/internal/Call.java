@@ -44,8 +44,11 @@ final class Call {
     int retries;
     /** We complete the future ourselves from here on (so its completion is not an abandonment). */
     volatile boolean delivering;
-    /** Whether the statistics have this call's outcome already: counted before its reply completes the future. */
-    volatile boolean counted;
+    /**
+     * Whether the statistics have this call's outcome already: counted before its reply completes the future, or
+     * when its future completed otherwise. Claimed once ({@link #claimCount}), so a reply racing a cancel counts once.
+     */
+    private final AtomicBoolean counted = new AtomicBoolean();
 
     /** The caller blocks for the reply and would rather read it itself ({@link ContextCore#awaitReply}). */
     final boolean callerReads;
@@ -97,6 +100,11 @@ final class Call {
     void fail(Throwable t) {
         delivering = true;
         future.completeExceptionally(t);
+    }
+
+    /** True once: whoever gets it counts the call's outcome in the statistics. */
+    boolean claimCount() {
+        return !counted.get() && counted.compareAndSet(false, true);
     }
 
     /** True once, for an asynchronous call that stops waiting: then it is no longer counted. */

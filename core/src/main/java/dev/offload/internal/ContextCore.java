@@ -658,7 +658,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             if (fromOutside) {
                 abandon(call);
             }
-            if (call.type != Protocol.SLOT_RELEASE && !call.counted) {
+            if (call.type != Protocol.SLOT_RELEASE && call.claimCount()) {
                 // Completed from outside with a value (complete, completeOnTimeout), the call was abandoned as by a
                 // cancel: it did not complete, and counts as cancelled.
                 telemetry.callDone(call, fromOutside && e == null
@@ -1081,13 +1081,34 @@ public final class ContextCore implements ProcessWorker.Listener {
                 call.future.completeExceptionally(undecodable(call, e));
                 return;
             }
-            countedBeforeCompletion(call, null);
-            call.future.complete(value);
+            boolean counted = countedBeforeCompletion(call, null);
+            if (!call.future.complete(value) && counted) {
+                recountAsCompletedFromOutside(call, null);
+            }
         } else {
             Throwable t = remoteException(call, in);
-            countedBeforeCompletion(call, t);
-            call.future.completeExceptionally(thrownByTheFunction(t));
+            boolean counted = countedBeforeCompletion(call, t);
+            if (!call.future.completeExceptionally(thrownByTheFunction(t)) && counted) {
+                recountAsCompletedFromOutside(call, t);
+            }
         }
+    }
+
+    /**
+     * A call counted with its reply ({@code counted}: null for a result) whose future a cancel (or a time limit)
+     * completed first: its caller saw that, so the statistics count that instead.
+     */
+    private void recountAsCompletedFromOutside(Call call, Throwable counted) {
+        Throwable actual;
+        try {
+            call.future.getNow(null);
+            actual = new java.util.concurrent.CancellationException("completed from outside");
+        } catch (java.util.concurrent.CancellationException e) {
+            actual = e;
+        } catch (java.util.concurrent.CompletionException e) {
+            actual = e.getCause();
+        }
+        telemetry.recount(counted, actual);
     }
 
     /**
@@ -1141,11 +1162,12 @@ public final class ContextCore implements ProcessWorker.Listener {
      * Counts a replied call in the statistics before its future completes: a caller resumed by that completion (a
      * coroutine, on another thread) then reads statistics that include it.
      */
-    private void countedBeforeCompletion(Call call, Throwable failure) {
-        if (call.type != Protocol.SLOT_RELEASE) {
-            call.counted = true;
+    private boolean countedBeforeCompletion(Call call, Throwable failure) {
+        if (call.type != Protocol.SLOT_RELEASE && call.claimCount()) {
             telemetry.callDone(call, failure);
+            return true;
         }
+        return false;
     }
 
     @Override

@@ -128,18 +128,33 @@ final class Telemetry {
                 : failure;
         if (t == null) {
             outcome = "result";
-            callsCompleted.incrementAndGet();
         } else if (t instanceof CancellationException && !ExceptionRebuilder.isRemote(t)) { // not the function's
             outcome = "cancelled";
-            callsCancelled.incrementAndGet();
         } else {
             outcome = t instanceof TimeoutException ? "timeout" : t instanceof BrokenWorkerException ? "broken"
                     : "error";
-            callsFailed.incrementAndGet();
         }
+        counter(t).incrementAndGet();
         if (call.event != null) {
             Events.callDone(call, outcome);
         }
+    }
+
+    /** Moves one call from the count of {@code counted} to that of {@code actual} (see {@link #callDone}). */
+    void recount(Throwable counted, Throwable actual) {
+        counter(counted).decrementAndGet();
+        counter(actual).incrementAndGet();
+    }
+
+    /** The counter of calls that ended with {@code t} (null: a result). */
+    private AtomicLong counter(Throwable t) {
+        if (t == null) {
+            return callsCompleted;
+        }
+        if (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t instanceof CancellationException && !ExceptionRebuilder.isRemote(t) ? callsCancelled : callsFailed;
     }
 
     /** The code that touches event classes: loaded only once Flight Recorder runs. */
