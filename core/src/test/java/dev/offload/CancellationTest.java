@@ -117,6 +117,30 @@ class CancellationTest {
     }
 
     @Test
+    void theCallersOwnCallbacksRunWithTheCancelledCallsWorkerAlreadyBeingKilled() throws Exception {
+        WorkerContext ctx = WorkerContext.open(WorkerConfig.builder().gracePeriod(Duration.ofSeconds(60)).build());
+        CompletableFuture<Integer> f = ctx.submit(Fns::touchThenSpin, marker());
+        long pid = busyWorkerPid();
+        AtomicReference<Throwable> closing = new AtomicReference<>();
+        CompletableFuture<Void> closed = f.whenComplete((r, e) -> { // runs inside cancel, before Offload's own hook
+            try {
+                ctx.close(); // has no running call to wait for: the cancelled call's worker is being killed
+            } catch (Throwable t) {
+                closing.set(t);
+            }
+        }).handle((r, e) -> null);
+        long start = System.nanoTime();
+        assertTrue(f.cancel(true));
+        closed.get(20, TimeUnit.SECONDS);
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20), "close did not wait out the grace "
+                + "period");
+        assertEquals(null, closing.get(), "no forced kill to report: the cancel asked for it");
+        assertTrue(Eventually.gone(pid));
+        assertEquals(1, ctx.statistics().workersKilled(), ctx.statistics().toString());
+        assertEquals(1, ctx.statistics().callsCancelled(), ctx.statistics().toString());
+    }
+
+    @Test
     void cancelledCallKillsWorker() throws Exception {
         try (WorkerContext ctx = WorkerContext.open()) {
             CompletableFuture<Integer> f = ctx.submit(Fns::touchThenSpin, marker());

@@ -42,6 +42,11 @@ final class Call {
     volatile boolean writeFailed;
     /** Times the call was sent again after a failed write (at most once). */
     int retries;
+    /**
+     * Run by the future just before it is completed from outside (see {@link CallFuture}), with what completes it:
+     * kills the call's worker before the future's dependents run. Set by the context.
+     */
+    volatile java.util.function.BiConsumer<Call, String> beforeOutsideCompletion;
     /** We complete the future ourselves from here on (so its completion is not an abandonment). */
     volatile boolean delivering;
     /**

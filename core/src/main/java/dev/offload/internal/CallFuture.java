@@ -54,6 +54,35 @@ public final class CallFuture<R> extends CompletableFuture<R> {
         return call.fn.toString();
     }
 
+    // Completing the future from outside abandons the call. Its worker is killed before the completion (the
+    // context's own completion hook, registered first, would run after every dependent the caller added: a
+    // CompletableFuture runs the last one added first), so the caller's callbacks already see the kill under way.
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+        beforeOutsideCompletion("was cancelled");
+        return super.cancel(mayInterruptIfRunning);
+    }
+
+    @Override
+    public boolean completeExceptionally(Throwable ex) {
+        beforeOutsideCompletion("did not complete in time");
+        return super.completeExceptionally(ex);
+    }
+
+    @Override
+    public boolean complete(R value) {
+        beforeOutsideCompletion("was completed from outside");
+        return super.complete(value);
+    }
+
+    private void beforeOutsideCompletion(String what) {
+        java.util.function.BiConsumer<Call, String> hook = call.beforeOutsideCompletion;
+        if (hook != null && !call.delivering && !isDone()) {
+            hook.accept(call, what);
+        }
+    }
+
     @Override
     public <U> CompletableFuture<U> newIncompleteFuture() {
         return new CompletableFuture<>();

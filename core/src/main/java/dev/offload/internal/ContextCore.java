@@ -652,7 +652,8 @@ public final class ContextCore implements ProcessWorker.Listener {
         if (!callerReads) {
             countAsyncCall(); // until its reply comes, or its future completes
         }
-        call.future.whenComplete((r, e) -> { // before anyone else has the future
+        call.beforeOutsideCompletion = this::killBeforeAbandoning;
+        call.future.whenComplete((r, e) -> { // registered first, so it runs after the caller's dependents
             stopsWaiting(call); // unless its reply did
             boolean fromOutside = !call.delivering;
             if (fromOutside) {
@@ -962,6 +963,26 @@ public final class ContextCore implements ProcessWorker.Listener {
     }
 
     /** The caller completed or cancelled the future itself. */
+    /**
+     * For a call whose future is about to be completed from outside ({@code what}: how): with killOnCancel, kills
+     * the worker running it at once, unless its reply has come. {@link #abandon} does the rest once the future is
+     * done (and kills the worker if this did not, say for a call that had none yet).
+     */
+    private void killBeforeAbandoning(Call call, String what) {
+        if (!call.killOnCancel) {
+            return;
+        }
+        ProcessWorker w;
+        synchronized (lock) {
+            w = call.worker;
+            if (w == null || call.answered || busy.get(w) != call || !doomed.add(w)) {
+                return;
+            }
+        }
+        telemetry.killing(w, "its call of " + call.fn + " " + what);
+        w.kill(); // onExit reaps, releases the permit and settles the call
+    }
+
     private void abandon(Call call) {
         boolean wasQueued;
         boolean wasAwaiting = false;
@@ -975,8 +996,9 @@ public final class ContextCore implements ProcessWorker.Listener {
                 lock.notifyAll();
             }
             w = call.killOnCancel ? call.worker : null;
-            if (w != null) {
-                doomed.add(w); // from now on its reply is ignored and it never returns to the cache
+            // From now on its reply is ignored and it never returns to the cache. Already doomed: being killed.
+            if (w != null && !doomed.add(w) && busy.get(w) == call) {
+                w = null;
             }
         }
         if (wasAwaiting) {
