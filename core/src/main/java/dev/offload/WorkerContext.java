@@ -892,10 +892,12 @@ public final class WorkerContext implements AutoCloseable {
             }
             awaitSettledUninterruptibly(f);
             Thread.currentThread().interrupt();
+            String fate = f.abandonedFate();
             CancellationException c = new CancellationException(!f.started().isDone()
                     ? "interrupted before " + f.functionName() + " reached a worker; it did not run"
-                    : "interrupted while running " + f.functionName() + (f.killOnCancel() ? ": its worker was killed"
-                            : ": it ran to completion and its result was dropped"));
+                    : "interrupted while running " + f.functionName() + ": " + (fate != null ? fate
+                            : f.killOnCancel() ? "its worker was killed"
+                            : "it ran to completion and its result was dropped"));
             throw c;
         } catch (ExecutionException e) {
             throw WorkerContext.<RuntimeException>sneaky(ExceptionRebuilder.withCallerFrames(e.getCause(), 1));

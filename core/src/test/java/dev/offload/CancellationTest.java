@@ -275,9 +275,39 @@ class CancellationTest {
             caller.interrupt();
             caller.join(10_000);
             assertTrue(thrown.get() instanceof CancellationException, String.valueOf(thrown.get()));
+            assertTrue(thrown.get().getMessage().endsWith(": it ran to completion and its result was dropped"),
+                    thrown.get().getMessage());
             assertEquals(1, ctx.statistics().idleWorkers(), "the call ran to its end before runSync threw");
             assertFalse(Eventually.gone(pid));
         }
+    }
+
+    @Test
+    void anInterruptedCallWithoutKillOnCancelThatTheCloseKillsSaysSo() throws Exception {
+        CallOptions finish = CallOptions.builder().killOnCancel(false).build();
+        WorkerContext ctx = WorkerContext.open(WorkerConfig.builder().gracePeriod(Duration.ofMillis(300)).build());
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        String marker = marker();
+        Thread caller = new Thread(() -> {
+            try {
+                ctx.runSync(finish, Fns::touchThenSleep, marker, 60_000);
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        });
+        caller.start();
+        busyWorkerPid();
+        caller.interrupt(); // the call goes on: runSync waits for it
+        try {
+            Eventually.within(Duration.ofSeconds(10), "the interrupt cancelled the call",
+                    () -> ctx.statistics().callsCancelled() == 1);
+        } finally {
+            assertThrows(BrokenWorkerException.class, ctx::close); // the grace period ends it: a forced kill
+        }
+        caller.join(10_000);
+        assertTrue(thrown.get() instanceof CancellationException, String.valueOf(thrown.get()));
+        assertTrue(thrown.get().getMessage().endsWith(": its worker was killed as the context closed"),
+                thrown.get().getMessage());
     }
 
     @Test

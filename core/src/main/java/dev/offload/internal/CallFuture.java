@@ -44,6 +44,17 @@ public final class CallFuture<R> extends CompletableFuture<R> {
         });
     }
 
+    /**
+     * For a call abandoned while it ran (cancelled, interrupted, timed out), once it has settled: what became of it,
+     * as a caller's message puts it. Null if it never reached a worker.
+     */
+    public String abandonedFate() {
+        if (call.answered) {
+            return "it ran to completion and its result was dropped";
+        }
+        return call.workerEnd;
+    }
+
     /** Whether cancelling kills the worker. */
     public boolean killOnCancel() {
         return call.killOnCancel;

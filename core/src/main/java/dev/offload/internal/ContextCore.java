@@ -997,7 +997,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             }
             w = call.killOnCancel ? call.worker : null;
             // From now on its reply is ignored and it never returns to the cache. Already doomed: being killed.
-            if (w != null && !doomed.add(w) && busy.get(w) == call) {
+            if (w != null && !doomed.add(w)) {
                 w = null;
             }
         }
@@ -1200,7 +1200,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         boolean retry = false;
         synchronized (lock) {
             live.remove(w);
-            doomed.remove(w);
+            boolean wasDoomed = doomed.remove(w);
             Lease lease = leased.remove(w);
             if (lease != null && lease.worker == w) {
                 lease.worker = null;
@@ -1212,6 +1212,10 @@ public final class ContextCore implements ProcessWorker.Listener {
             if (call != null) {
                 call.worker = null;
                 running--;
+                if (call.future.isDone()) { // cancelled (or timed out) before: what became of it, for messages
+                    call.workerEnd = wasDoomed ? "its worker was killed" : forced ? "its worker was killed as the "
+                            + "context closed" : "its worker ended: " + exit.describe("");
+                }
                 retry = call.writeFailed && call.retries++ == 0 && !exit.killed && !closing
                         && !call.future.isDone();
                 call.writeFailed = false;
