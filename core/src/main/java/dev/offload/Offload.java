@@ -44,7 +44,10 @@ public final class Offload {
 
     /**
      * The process-wide default context, created on first use. A shutdown hook closes it at JVM exit; closing it
-     * earlier yourself is allowed (an orderly shutdown), and the next call then starts a new default context.
+     * earlier yourself is allowed (an orderly shutdown), and the next call then starts a new default context. Calls
+     * of this class that the close catches before they reach a worker did not run: a blocking one runs on the next
+     * default context, while the future of an asynchronous one still waiting for a permit fails with
+     * {@link IllegalStateException}.
      *
      * @return the running default context, opened now if there was none or it was closed
      */
@@ -61,6 +64,38 @@ public final class Offload {
             }
         }
         return c;
+    }
+
+    /**
+     * A call on the default context. If that context closes before the call reaches a worker (someone closed it),
+     * the call did not run, and goes to the next default context, as a call made after the close would.
+     */
+    private static <R, X extends Exception> R runOnDefault(CallOptions options, Object fn, Object[] args) throws X {
+        for (;;) {
+            WorkerContext c = defaultContext();
+            try {
+                return c.run(options, fn, args);
+            } catch (dev.offload.internal.ContextClosedException e) {
+                if (!c.isClosed()) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** {@link #runOnDefault} for an asynchronous call: retried if the default context was closed as it was made. */
+    private static <R> java.util.concurrent.CompletableFuture<R> startOnDefault(CallOptions options, Object fn,
+            Object[] args) {
+        for (;;) {
+            WorkerContext c = defaultContext();
+            try {
+                return c.start(options, fn, args);
+            } catch (dev.offload.internal.ContextClosedException e) {
+                if (!c.isClosed()) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /**
@@ -99,7 +134,7 @@ public final class Offload {
      *     any worker is touched
      */
     public static <R, X extends Exception> R runSync(Fn0<R, X> fn) throws X {
-        return defaultContext().run(CallOptions.DEFAULT, fn, new Object[0]);
+        return runOnDefault(CallOptions.DEFAULT, fn, new Object[0]);
     }
 
     /**
@@ -121,7 +156,7 @@ public final class Offload {
      *     any worker is touched
      */
     public static <R, X extends Exception> R runSync(CallOptions options, Fn0<R, X> fn) throws X {
-        return defaultContext().run(options, fn, new Object[0]);
+        return runOnDefault(options, fn, new Object[0]);
     }
 
     /**
@@ -136,7 +171,7 @@ public final class Offload {
      *     any worker is touched
      */
     public static <R> CompletableFuture<R> submit(Fn0<R, ?> fn) {
-        return defaultContext().start(CallOptions.DEFAULT, fn, new Object[0]);
+        return startOnDefault(CallOptions.DEFAULT, fn, new Object[0]);
     }
 
     /**
@@ -153,7 +188,7 @@ public final class Offload {
      *     any worker is touched
      */
     public static <R> CompletableFuture<R> submit(CallOptions options, Fn0<R, ?> fn) {
-        return defaultContext().start(options, fn, new Object[0]);
+        return startOnDefault(options, fn, new Object[0]);
     }
 
     /**
@@ -175,7 +210,7 @@ public final class Offload {
      *     any worker is touched
      */
     public static <A, R, X extends Exception> R runSync(Fn1<A, R, X> fn, A a) throws X {
-        return defaultContext().run(CallOptions.DEFAULT, fn, new Object[] {a});
+        return runOnDefault(CallOptions.DEFAULT, fn, new Object[] {a});
     }
 
     /**
@@ -199,7 +234,7 @@ public final class Offload {
      *     any worker is touched
      */
     public static <A, R, X extends Exception> R runSync(CallOptions options, Fn1<A, R, X> fn, A a) throws X {
-        return defaultContext().run(options, fn, new Object[] {a});
+        return runOnDefault(options, fn, new Object[] {a});
     }
 
     /**
@@ -216,7 +251,7 @@ public final class Offload {
      *     any worker is touched
      */
     public static <A, R> CompletableFuture<R> submit(Fn1<A, R, ?> fn, A a) {
-        return defaultContext().start(CallOptions.DEFAULT, fn, new Object[] {a});
+        return startOnDefault(CallOptions.DEFAULT, fn, new Object[] {a});
     }
 
     /**
@@ -235,7 +270,7 @@ public final class Offload {
      *     any worker is touched
      */
     public static <A, R> CompletableFuture<R> submit(CallOptions options, Fn1<A, R, ?> fn, A a) {
-        return defaultContext().start(options, fn, new Object[] {a});
+        return startOnDefault(options, fn, new Object[] {a});
     }
 
     /**
@@ -259,7 +294,7 @@ public final class Offload {
      *     any worker is touched
      */
     public static <A, B, R, X extends Exception> R runSync(Fn2<A, B, R, X> fn, A a, B b) throws X {
-        return defaultContext().run(CallOptions.DEFAULT, fn, new Object[] {a, b});
+        return runOnDefault(CallOptions.DEFAULT, fn, new Object[] {a, b});
     }
 
     /**
@@ -285,7 +320,7 @@ public final class Offload {
      *     any worker is touched
      */
     public static <A, B, R, X extends Exception> R runSync(CallOptions options, Fn2<A, B, R, X> fn, A a, B b) throws X {
-        return defaultContext().run(options, fn, new Object[] {a, b});
+        return runOnDefault(options, fn, new Object[] {a, b});
     }
 
     /**
@@ -304,7 +339,7 @@ public final class Offload {
      *     any worker is touched
      */
     public static <A, B, R> CompletableFuture<R> submit(Fn2<A, B, R, ?> fn, A a, B b) {
-        return defaultContext().start(CallOptions.DEFAULT, fn, new Object[] {a, b});
+        return startOnDefault(CallOptions.DEFAULT, fn, new Object[] {a, b});
     }
 
     /**
@@ -325,7 +360,7 @@ public final class Offload {
      *     any worker is touched
      */
     public static <A, B, R> CompletableFuture<R> submit(CallOptions options, Fn2<A, B, R, ?> fn, A a, B b) {
-        return defaultContext().start(options, fn, new Object[] {a, b});
+        return startOnDefault(options, fn, new Object[] {a, b});
     }
 
     /**
@@ -351,7 +386,7 @@ public final class Offload {
      *     any worker is touched
      */
     public static <A, B, C, R, X extends Exception> R runSync(Fn3<A, B, C, R, X> fn, A a, B b, C c) throws X {
-        return defaultContext().run(CallOptions.DEFAULT, fn, new Object[] {a, b, c});
+        return runOnDefault(CallOptions.DEFAULT, fn, new Object[] {a, b, c});
     }
 
     /**
@@ -379,7 +414,7 @@ public final class Offload {
      *     any worker is touched
      */
     public static <A, B, C, R, X extends Exception> R runSync(CallOptions options, Fn3<A, B, C, R, X> fn, A a, B b, C c) throws X {
-        return defaultContext().run(options, fn, new Object[] {a, b, c});
+        return runOnDefault(options, fn, new Object[] {a, b, c});
     }
 
     /**
@@ -400,7 +435,7 @@ public final class Offload {
      *     any worker is touched
      */
     public static <A, B, C, R> CompletableFuture<R> submit(Fn3<A, B, C, R, ?> fn, A a, B b, C c) {
-        return defaultContext().start(CallOptions.DEFAULT, fn, new Object[] {a, b, c});
+        return startOnDefault(CallOptions.DEFAULT, fn, new Object[] {a, b, c});
     }
 
     /**
@@ -423,6 +458,6 @@ public final class Offload {
      *     any worker is touched
      */
     public static <A, B, C, R> CompletableFuture<R> submit(CallOptions options, Fn3<A, B, C, R, ?> fn, A a, B b, C c) {
-        return defaultContext().start(options, fn, new Object[] {a, b, c});
+        return startOnDefault(options, fn, new Object[] {a, b, c});
     }
 }

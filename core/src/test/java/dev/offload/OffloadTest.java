@@ -54,6 +54,40 @@ class OffloadTest {
     }
 
     @Test
+    void callsRacingAClosedDefaultContextGoToTheNextOne() throws Exception {
+        // Threads call while the default context is closed under them, again and again: a call the close caught
+        // before it reached a worker did not run, and runs on the next default context instead of failing.
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(4);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.List<java.util.concurrent.Future<Integer>> callers = new java.util.ArrayList<>();
+        try {
+            for (int t = 0; t < 4; t++) {
+                callers.add(threads.submit(() -> {
+                    int calls = 0;
+                    while (!stop.get()) {
+                        assertEquals(calls * calls, Offload.runSync(Fns::square, calls));
+                        calls++;
+                    }
+                    return calls;
+                }));
+            }
+            for (int round = 0; round < 6; round++) {
+                long until = System.nanoTime() + 150_000_000L;
+                while (System.nanoTime() < until && callers.stream().noneMatch(java.util.concurrent.Future::isDone)) {
+                    Thread.onSpinWait();
+                }
+                Offload.defaultContext().close();
+            }
+        } finally {
+            stop.set(true);
+            threads.shutdown();
+        }
+        for (java.util.concurrent.Future<Integer> f : callers) {
+            assertTrue(f.get(30, java.util.concurrent.TimeUnit.SECONDS) > 0, "each thread made calls");
+        }
+    }
+
+    @Test
     void defaultLimiterHasOnePermitPerProcessor() {
         assertEquals(Runtime.getRuntime().availableProcessors(), Offload.defaultLimiter().capacity());
     }

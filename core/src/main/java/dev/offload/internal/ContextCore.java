@@ -670,7 +670,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         synchronized (lock) {
             if (closing) {
                 stopsWaiting(call); // its future never completes
-                throw new IllegalStateException("worker context is closed; cannot run " + id);
+                throw new ContextClosedException("worker context is closed; cannot run " + id);
             }
             // The usual case, in one go: a permit is free and so is a cached worker. (The limiter's lock is taken
             // inside ours; it never calls out while holding its own.)
@@ -814,9 +814,9 @@ public final class ContextCore implements ProcessWorker.Listener {
                 call.delivering = true;
                 call.future.complete(null);
             } else if (!call.future.isDone()) {
-                call.fail(new IllegalStateException(conflict ? "slot " + call.lease.slot + " is already running a"
-                        + " call; a stateful map sends one item at a time per slot"
-                        : "worker context closed before " + call.fn + " started"));
+                call.fail(conflict ? new IllegalStateException("slot " + call.lease.slot + " is already running a"
+                        + " call; a stateful map sends one item at a time per slot")
+                        : new ContextClosedException("worker context closed before " + call.fn + " started"));
             }
             call.settled.complete(null);
         } else if (w == null) {
@@ -829,7 +829,7 @@ public final class ContextCore implements ProcessWorker.Listener {
                     lock.notifyAll();
                 }
                 call.releasePermit();
-                call.fail(new IllegalStateException("worker context closed before " + call.fn + " started"));
+                call.fail(new ContextClosedException("worker context closed before " + call.fn + " started"));
                 call.settled.complete(null);
             }
         } else {
@@ -891,7 +891,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             }
             call.releasePermit();
             if (!call.future.isDone()) {
-                call.fail(new IllegalStateException("worker context closed before " + call.fn + " started"));
+                call.fail(new ContextClosedException("worker context closed before " + call.fn + " started"));
             }
             call.settled.complete(null);
         } else {
@@ -1445,7 +1445,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             }
             lock.notifyAll();
         }
-        orphans.forEach(c -> startFailed(c, new IllegalStateException("worker context closed before " + c.fn
+        orphans.forEach(c -> startFailed(c, new ContextClosedException("worker context closed before " + c.fn
                 + " started")));
     }
 
@@ -1611,7 +1611,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         long start = System.nanoTime();
         eof.forEach(ProcessWorker::closeInput);
         for (Call c : waiting) {
-            c.fail(new IllegalStateException("worker context closed before " + c.fn + " started"));
+            c.fail(new ContextClosedException("worker context closed before " + c.fn + " started"));
             CompletableFuture<Void> permit = c.permit;
             if (permit != null && !permit.cancel(false) && !permit.isCompletedExceptionally()) {
                 c.releasePermit();
