@@ -76,8 +76,8 @@ public final class Offload {
             try {
                 return c.run(options, fn, args);
             } catch (dev.offload.internal.ContextClosedException e) {
-                if (!c.isClosed()) {
-                    throw e;
+                if (!c.isClosed() || dev.offload.internal.ExceptionRebuilder.isRemote(e)) {
+                    throw e; // not ours, or thrown by the function itself (it ran)
                 }
             }
         }
@@ -91,8 +91,8 @@ public final class Offload {
             try {
                 return c.start(options, fn, args);
             } catch (dev.offload.internal.ContextClosedException e) {
-                if (!c.isClosed()) {
-                    throw e;
+                if (!c.isClosed() || dev.offload.internal.ExceptionRebuilder.isRemote(e)) {
+                    throw e; // not ours, or thrown by the function itself (it ran)
                 }
             }
         }

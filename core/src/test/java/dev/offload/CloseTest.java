@@ -61,6 +61,23 @@ class CloseTest {
     }
 
     @Test
+    void anInterruptedCloseDoesNotHandAWorkerStillStartingToItsCall() throws Exception {
+        WorkerContext ctx = WorkerContext.open(WorkerConfig.builder().gracePeriod(Duration.ofSeconds(60)).build());
+        CompletableFuture<Long> call = ctx.submit(Fns::hangIfNegative, -1); // its worker is starting
+        Thread.currentThread().interrupt();
+        try {
+            ctx.close(); // nothing to report: the call never ran
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is set again on return");
+        } finally {
+            Thread.interrupted();
+        }
+        ExecutionException e = assertThrows(ExecutionException.class, call::get);
+        assertInstanceOf(IllegalStateException.class, e.getCause());
+        assertTrue(e.getCause().getMessage().startsWith("worker context closed before"), e.getCause().getMessage());
+        assertTrue(NoWorkerLeft.liveWorkers().isEmpty(), "close returns after every worker is reaped");
+    }
+
+    @Test
     void anInterruptWhileClosingKillsTheRunningCallsAtOnceAndSaysSo() throws Exception {
         Path marker = dir.resolve("spinning");
         WorkerContext ctx = WorkerContext.open(WorkerConfig.builder().gracePeriod(Duration.ofSeconds(60)).build());

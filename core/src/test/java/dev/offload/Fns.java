@@ -307,6 +307,13 @@ public final class Fns {
         throw new java.util.concurrent.TimeoutException("mine " + x);
     }
 
+    /** Appends a line to {@code file}, waits a moment, then throws what a closed context throws. */
+    public static int appendThenThrowClosed(String file) throws IOException, InterruptedException {
+        java.nio.file.Files.writeString(java.nio.file.Path.of(file), "ran\n", java.nio.file.StandardOpenOption.APPEND);
+        Thread.sleep(300);
+        throw new dev.offload.internal.ContextClosedException("thrown by the function itself");
+    }
+
     public static int squareEven(int x) {
         if (x % 2 != 0) {
             throw new SpecialException("odd " + x, null);

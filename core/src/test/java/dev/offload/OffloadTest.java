@@ -2,6 +2,7 @@ package dev.offload;
 
 import static dev.offload.testing.Counts.assertCounts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -84,6 +85,33 @@ class OffloadTest {
         }
         for (java.util.concurrent.Future<Integer> f : callers) {
             assertTrue(f.get(30, java.util.concurrent.TimeUnit.SECONDS) > 0, "each thread made calls");
+        }
+    }
+
+    @Test
+    void aClosedContextExceptionTheFunctionItselfThrowsIsNotRetried() throws Exception {
+        java.nio.file.Path runs = java.nio.file.Files.createTempFile("runs", ".log");
+        try {
+            Offload.defaultContext().prestart(1);
+            CompletableFuture<Throwable> closing = new CompletableFuture<>();
+            Thread caller = new Thread(() -> {
+                try {
+                    Offload.runSync(Fns::appendThenThrowClosed, runs.toString());
+                    closing.complete(null);
+                } catch (Throwable t) {
+                    closing.complete(t);
+                }
+            });
+            caller.start();
+            dev.offload.testing.Eventually.within(java.time.Duration.ofSeconds(10), "the call runs",
+                    () -> java.nio.file.Files.exists(runs) && runs.toFile().length() > 0);
+            Offload.defaultContext().close(); // lets it finish; the call threw, it was not cut short
+            Throwable thrown = closing.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertInstanceOf(IllegalStateException.class, thrown, "the function's own exception");
+            assertEquals("thrown by the function itself", thrown.getMessage());
+            assertEquals(1, java.nio.file.Files.readAllLines(runs).size(), "it ran once");
+        } finally {
+            java.nio.file.Files.deleteIfExists(runs);
         }
     }
 

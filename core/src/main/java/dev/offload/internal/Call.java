@@ -47,6 +47,8 @@ final class Call {
      * kills the call's worker before the future's dependents run. Set by the context.
      */
     volatile java.util.function.BiConsumer<Call, String> beforeOutsideCompletion;
+    /** Its worker was killed because its future is being completed from outside, which completes it. */
+    volatile boolean completingFromOutside;
     /** For a call its caller abandoned: how its worker ended, once it has (null if its reply came instead). */
     volatile String workerEnd;
     /** We complete the future ourselves from here on (so its completion is not an abandonment). */

@@ -71,20 +71,35 @@ public final class CallFuture<R> extends CompletableFuture<R> {
 
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
-        beforeOutsideCompletion("was cancelled");
-        return super.cancel(mayInterruptIfRunning);
+        boolean completed;
+        try {
+            beforeOutsideCompletion("was cancelled");
+        } finally {
+            completed = super.cancel(mayInterruptIfRunning);
+        }
+        return completed;
     }
 
     @Override
     public boolean completeExceptionally(Throwable ex) {
-        beforeOutsideCompletion("did not complete in time");
-        return super.completeExceptionally(ex);
+        boolean completed;
+        try {
+            beforeOutsideCompletion("did not complete in time");
+        } finally {
+            completed = super.completeExceptionally(ex);
+        }
+        return completed;
     }
 
     @Override
     public boolean complete(R value) {
-        beforeOutsideCompletion("was completed from outside");
-        return super.complete(value);
+        boolean completed;
+        try {
+            beforeOutsideCompletion("was completed from outside");
+        } finally {
+            completed = super.complete(value);
+        }
+        return completed;
     }
 
     private void beforeOutsideCompletion(String what) {

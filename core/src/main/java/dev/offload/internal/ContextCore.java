@@ -849,6 +849,10 @@ public final class ContextCore implements ProcessWorker.Listener {
     }
 
     private void startFailed(Call call, RuntimeException e) {
+        if (closeInterrupted && !(e instanceof ContextClosedException)) { // its start was killed by that close
+            e = new ContextClosedException("worker context closed before " + call.fn + " started (the thread "
+                    + "closing it was interrupted)");
+        }
         synchronized (lock) {
             running--;
         }
@@ -863,8 +867,9 @@ public final class ContextCore implements ProcessWorker.Listener {
         boolean died;
         synchronized (lock) {
             died = !live.contains(w); // exited between its handshake and now: onExit has already run
-            // A context closing lets the call run: it was accepted, and gets the grace period as running calls do.
-            abandoned = !died && call.future.isDone();
+            // A context closing lets the call run: it was accepted, and gets the grace period as running calls do,
+            // unless an interrupt of the thread closing it ended that grace period.
+            abandoned = !died && (call.future.isDone() || closeInterrupted);
             if (abandoned) {
                 running--;
                 if (!closing) {
@@ -978,10 +983,19 @@ public final class ContextCore implements ProcessWorker.Listener {
             if (w == null || call.answered || busy.get(w) != call || !doomed.add(w)) {
                 return;
             }
+            // Its future completes right after this returns: its worker's exit must not complete it first.
+            call.completingFromOutside = true;
         }
         telemetry.killing(w, "its call of " + call.fn + " " + what);
         w.kill(); // onExit reaps, releases the permit and settles the call
+        Runnable hook = afterEarlyKill;
+        if (hook != null) {
+            hook.run();
+        }
     }
+
+    /** Tests only: runs after {@link #killBeforeAbandoning} killed a worker, before the future completes. */
+    static volatile Runnable afterEarlyKill;
 
     private void abandon(Call call) {
         boolean wasQueued;
@@ -1212,18 +1226,19 @@ public final class ContextCore implements ProcessWorker.Listener {
             if (call != null) {
                 call.worker = null;
                 running--;
-                if (call.future.isDone()) { // cancelled (or timed out) before: what became of it, for messages
+                boolean abandoned = call.future.isDone() || call.completingFromOutside;
+                if (abandoned) { // cancelled (or timed out) before: what became of it, for messages
                     call.workerEnd = wasDoomed ? "its worker was killed" : forced ? "its worker was killed as the "
                             + "context closed" : "its worker ended: " + exit.describe("");
                 }
-                retry = call.writeFailed && call.retries++ == 0 && !exit.killed && !closing
-                        && !call.future.isDone();
+                retry = call.writeFailed && call.retries++ == 0 && !exit.killed && !closing && !abandoned;
                 call.writeFailed = false;
                 if (retry) {
                     queued.add(call); // it never reached the worker: try again with another
                 }
             }
-            if (closing && !exit.clean() && !forced && (call == null || !call.future.isDone())) {
+            if (closing && !exit.clean() && !forced && (call == null || !call.future.isDone()
+                    && !call.completingFromOutside)) {
                 closeFailures.add(exit);
             }
             exitsReporting++;
@@ -1243,7 +1258,7 @@ public final class ContextCore implements ProcessWorker.Listener {
                 return;
             }
             call.releasePermit();
-            if (!call.future.isDone()) {
+            if (!call.future.isDone() && !call.completingFromOutside) {
                 String during = " while running " + call.fn;
                 if (forced) {
                     during += closeInterrupted
