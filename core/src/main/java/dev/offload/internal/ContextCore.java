@@ -1599,30 +1599,16 @@ public final class ContextCore implements ProcessWorker.Listener {
     private void shutdown(List<ProcessWorker> eof, List<Call> waiting, boolean atExit) {
         boolean interrupted = Thread.interrupted();
         try {
-            interrupted = shutdown(eof, waiting, atExit, interrupted);
-        } catch (InterruptedShutdown e) {
-            interrupted = true;
-            throw e.report;
+            shutdown(eof, waiting, atExit, interrupted);
         } finally {
-            if (interrupted) {
+            if (interrupted || closeInterrupted) {
                 Thread.currentThread().interrupt();
             }
         }
     }
 
-    /** Carries the report of a shutdown whose wait an interrupt ended. */
-    private static final class InterruptedShutdown extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        final BrokenWorkerException report;
-
-        InterruptedShutdown(BrokenWorkerException report) {
-            super(null, null, false, false);
-            this.report = report;
-        }
-    }
-
-    /** The shutdown; returns whether an interrupt ended its wait for running calls. */
-    private boolean shutdown(List<ProcessWorker> eof, List<Call> waiting, boolean atExit, boolean interrupted) {
+    /** The shutdown; an interrupt that ends its wait for running calls sets {@link #closeInterrupted}. */
+    private void shutdown(List<ProcessWorker> eof, List<Call> waiting, boolean atExit, boolean interrupted) {
         long start = System.nanoTime();
         eof.forEach(ProcessWorker::closeInput);
         for (Call c : waiting) {
@@ -1674,7 +1660,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             failures = new ArrayList<>(closeFailures);
         }
         if (failures.isEmpty() && stragglers.isEmpty()) {
-            return interrupted;
+            return;
         }
         int n = failures.size();
         int k = stragglers.size();
@@ -1692,7 +1678,7 @@ public final class ContextCore implements ProcessWorker.Listener {
                             + ") elapsed"));
         }
         logger().log(System.Logger.Level.WARNING, "worker context closed uncleanly: " + report.getMessage());
-        throw interrupted ? new InterruptedShutdown(report) : report;
+        throw report;
     }
 
     /** Kills the live workers that are neither in {@code killed} already nor {@code spared}, and adds them there. */

@@ -490,14 +490,19 @@ private suspend fun kotlinx.coroutines.flow.FlowCollector<Outcome<Any?, Any?>>.r
  */
 private fun noteItem(failure: Throwable, index: Long): Throwable {
     var e = failure
-    while (true) {
+    repeat(MAX_RECOVERED_COPIES) {
         FailedItem.note(e, index)
-        val cause = e.cause ?: break
-        if (cause.javaClass != e.javaClass || e.stackTrace.none { it.className == "_COROUTINE._BOUNDARY" }) break
+        val cause = e.cause ?: return failure
+        if (cause.javaClass != e.javaClass || e.stackTrace.none { it.className == "_COROUTINE._BOUNDARY" }) {
+            return failure
+        }
         e = cause
     }
     return failure
 }
+
+/** How deep [noteItem] follows a chain of recovered copies (a cause cycle ends there too). */
+private const val MAX_RECOVERED_COPIES = 8
 
 private fun aggregate(why: String, failures: List<Outcome<*, *>>): RuntimeException {
     val sorted = failures.sortedBy { it.index() }
