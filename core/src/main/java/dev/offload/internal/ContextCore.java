@@ -138,6 +138,7 @@ public final class ContextCore implements ProcessWorker.Listener {
                     t.setDaemon(true);
                     return t;
                 });
+        openSequence = OPENED.incrementAndGet();
         ContextRegistry.register(this);
         if (config.prestart() > 0) {
             int need = reserveStarts(config.prestart()); // now: a call right after open() claims one of these
@@ -366,6 +367,30 @@ public final class ContextCore implements ProcessWorker.Listener {
     public static Set<Long> defaultContextWorkerPids() {
         ContextCore c = defaultCore;
         return c == null || c.isClosed() ? Set.of() : c.workerPids();
+    }
+
+    private static final java.util.concurrent.atomic.AtomicLong OPENED = new java.util.concurrent.atomic.AtomicLong();
+    /** This context's place in the order contexts were opened in (see {@link #contextsOpened()}). */
+    private final long openSequence;
+
+    /** How many contexts this JVM has opened so far: a mark for {@link #workerPidsOfContextsOpenedBy}. */
+    public static long contextsOpened() {
+        return OPENED.get();
+    }
+
+    /**
+     * The pids of the live workers of the contexts still open that were among the first {@code mark} opened (see
+     * {@link #contextsOpened()}): the test extensions leave alone the workers of a context a test class shares, which
+     * was open before the test began and stays open after it.
+     */
+    public static Set<Long> workerPidsOfContextsOpenedBy(long mark) {
+        Set<Long> pids = new HashSet<>();
+        for (ContextCore c : ContextRegistry.open()) {
+            if (c.openSequence <= mark && !c.isClosed()) {
+                pids.addAll(c.workerPids());
+            }
+        }
+        return pids;
     }
 
     /** {@link #pollReply}: the reply (or the call's end) is there; {@link #readPolledReply} reads it at once. */

@@ -31,6 +31,11 @@ final class ContextRegistry {
         OPEN.remove(core);
     }
 
+    /** The contexts open now. */
+    static synchronized List<ContextCore> open() {
+        return new ArrayList<>(OPEN);
+    }
+
     private static void closeAll() {
         List<ContextCore> open;
         synchronized (ContextRegistry.class) {

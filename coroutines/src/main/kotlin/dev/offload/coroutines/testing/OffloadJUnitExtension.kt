@@ -22,37 +22,55 @@ import org.junit.jupiter.api.extension.ParameterResolver
  * ```
  *
  * Calls that name no context run in the default context, which this extension neither closes nor counts: its
- * workers are not leaks. With JUnit's parallel execution (`junit.jupiter.execution.parallel.enabled`) other tests'
+ * workers are not leaks. Nor are those of a context the test class shares between its tests (opened before the test
+ * began, in `@BeforeAll` say, and still open after it): close it in `@AfterAll`. Only a test method's parameter is
+ * injected; register the extension with `@RegisterExtension` and `OffloadJUnitExtension(config)` to configure the
+ * injected contexts (a short `gracePeriod`, say, so that a test that leaves a call running fails fast). With JUnit's parallel execution (`junit.jupiter.execution.parallel.enabled`) other tests'
  * workers run meanwhile and the extension cannot tell which new workers are this test's: it then only closes the
  * injected context and checks its workers are gone, and a context the test opens itself and leaves open is not
  * caught. It never kills another test's worker.
  */
-public class OffloadJUnitExtension : BeforeEachCallback, AfterEachCallback, ParameterResolver {
+public class OffloadJUnitExtension @JvmOverloads constructor(
+    private val config: WorkerConfig = WorkerConfig.defaults(),
+) : BeforeEachCallback, AfterEachCallback, ParameterResolver {
     override fun beforeEach(context: ExtensionContext) {
         context.getStore(NAMESPACE).put(BEFORE, WorkerLeaks.liveWorkerPids())
+        context.getStore(NAMESPACE).put(OPENED, WorkerLeaks.contextsOpened())
     }
 
     override fun afterEach(context: ExtensionContext) {
         val store = context.getStore(NAMESPACE)
         val own = store.remove(CONTEXT, WorkerContext::class.java)
         val ownPids = own?.let { dev.offload.internal.Secrets.core(it).workerPids() } ?: emptySet()
-        own?.close()
         @Suppress("UNCHECKED_CAST")
         val before = store.remove(BEFORE) as Set<Long>? ?: emptySet()
+        val opened = store.remove(OPENED) as Long? ?: 0L
+        var failure: Throwable? = null
+        try {
+            own?.close()
+        } catch (e: Throwable) {
+            failure = e // the leak check runs all the same
+        }
         val parallel = context.getConfigurationParameter(PARALLEL).map { it.trim().toBoolean() }.orElse(false)
         // In parallel, a worker that is new since the test began may be another test's: only the injected
         // context's workers are the test's own for sure, and none of them may outlive its close.
-        val leaked = if (parallel) outliving(ownPids) else WorkerLeaks.killLeaked(before)
+        val leaked = if (parallel) outliving(ownPids) else WorkerLeaks.killLeaked(before, opened)
         if (leaked.isNotEmpty()) {
-            throw AssertionError("worker processes outlived ${context.displayName}: $leaked")
+            val leak = AssertionError("worker processes outlived ${context.displayName}: $leaked")
+            val closing = failure
+            if (closing == null) failure = leak else closing.addSuppressed(leak)
         }
+        failure?.let { throw it }
     }
 
+    /** A [WorkerContext] parameter of a test method (not of a `@BeforeAll`/`@BeforeEach` method or constructor). */
     override fun supportsParameter(parameterContext: ParameterContext, extensionContext: ExtensionContext): Boolean =
-        parameterContext.parameter.type == WorkerContext::class.java
+        parameterContext.parameter.type == WorkerContext::class.java &&
+            parameterContext.declaringExecutable == extensionContext.testMethod.orElse(null)
 
     override fun resolveParameter(parameterContext: ParameterContext, extensionContext: ExtensionContext): Any =
-        extensionContext.getStore(NAMESPACE).getOrComputeIfAbsent(CONTEXT, { WorkerContext.open(WorkerConfig.defaults()) }, WorkerContext::class.java)
+        extensionContext.getStore(NAMESPACE).getOrComputeIfAbsent(CONTEXT, { WorkerContext.open(config) },
+            WorkerContext::class.java)
 
     /** Waits up to 2 s for [pids] to exit; kills and returns those still alive. */
     private fun outliving(pids: Set<Long>): Set<Long> {
@@ -70,6 +88,7 @@ public class OffloadJUnitExtension : BeforeEachCallback, AfterEachCallback, Para
         val NAMESPACE: ExtensionContext.Namespace = ExtensionContext.Namespace.create(OffloadJUnitExtension::class.java)
         val BEFORE: String = "workers-before"
         val CONTEXT: String = "context"
+        val OPENED: String = "contexts-opened-before"
         val PARALLEL: String = "junit.jupiter.execution.parallel.enabled"
     }
 }

@@ -21,9 +21,10 @@ import kotlinx.coroutines.withContext
  * ```
  *
  * Pitfall: a test that passes its own `context =` to `runSync` is checked for leaks but not scoped. The check counts
- * every worker of this JVM that is new since the test began, except the default context's: with tests that run
- * concurrently (kotest's concurrency settings), another test's workers would count, so use it with tests that run
- * one at a time.
+ * every worker of this JVM that is new since the test began, except the default context's and those of contexts
+ * that were open before the test began and still are (one the spec shares between its tests, closed in `afterSpec`):
+ * with tests that run concurrently (kotest's concurrency settings), another test's workers would count, so use it
+ * with tests that run one at a time.
  *
  * @param config the configuration of each test's context.
  * @param format the default payload format inside each test.
@@ -34,8 +35,9 @@ public class OffloadKotestExtension(
 ) : TestCaseExtension {
     override suspend fun intercept(testCase: TestCase, execute: suspend (TestCase) -> TestResult): TestResult {
         val before = WorkerLeaks.liveWorkerPids()
+        val opened = WorkerLeaks.contextsOpened()
         val result = withWorkerContext(config, format) { execute(testCase) }
-        val leaked = withContext(Dispatchers.IO) { WorkerLeaks.killLeaked(before) }
+        val leaked = withContext(Dispatchers.IO) { WorkerLeaks.killLeaked(before, opened) }
         if (leaked.isEmpty() || result.isErrorOrFailure) {
             return result
         }

@@ -25,19 +25,32 @@ public object WorkerLeaks {
      * @return the pids that leaked (empty when none did).
      */
     @JvmStatic
-    public fun killLeaked(before: Set<Long>, grace: Duration = Duration.ofSeconds(2)): Set<Long> {
+    public fun killLeaked(before: Set<Long>, grace: Duration = Duration.ofSeconds(2)): Set<Long> =
+        killLeaked(before, grace) { dev.offload.internal.ContextCore.defaultContextWorkerPids() }
+
+    /**
+     * [killLeaked] for a test that began when [contextsOpened] contexts had been opened: the workers of those still
+     * open (a context the test class or spec shares between its tests) are not leaks either.
+     */
+    internal fun killLeaked(before: Set<Long>, contextsOpened: Long, grace: Duration = Duration.ofSeconds(2)) =
+        killLeaked(before, grace) {
+            dev.offload.internal.ContextCore.defaultContextWorkerPids() +
+                dev.offload.internal.ContextCore.workerPidsOfContextsOpenedBy(contextsOpened)
+        }
+
+    private fun killLeaked(before: Set<Long>, grace: Duration, exempt: () -> Set<Long>): Set<Long> {
         val deadline = System.nanoTime() + grace.toNanos()
-        var leaked = newWorkers(before)
+        var leaked = liveWorkerPids() - before - exempt()
         while (leaked.isNotEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(POLL_MILLIS)
-            leaked = newWorkers(before)
+            leaked = liveWorkerPids() - before - exempt()
         }
         leaked.forEach { pid -> ProcessHandle.of(pid).ifPresent { it.destroyForcibly() } }
         return leaked
     }
 
-    private fun newWorkers(before: Set<Long>): Set<Long> =
-        liveWorkerPids() - before - dev.offload.internal.ContextCore.defaultContextWorkerPids()
+    /** How many contexts this JVM has opened so far (see the [killLeaked] for a test). */
+    internal fun contextsOpened(): Long = dev.offload.internal.ContextCore.contextsOpened()
 
     private const val POLL_MILLIS = 20L
 

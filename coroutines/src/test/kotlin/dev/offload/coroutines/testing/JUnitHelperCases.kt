@@ -3,6 +3,7 @@ package dev.offload.coroutines.testing
 import dev.offload.WorkerContext
 import dev.offload.coroutines.pid
 import dev.offload.coroutines.runSync
+import kotlinx.coroutines.async
 import kotlinx.coroutines.runBlocking
 import dev.offload.coroutines.sleepThenReturn
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -54,5 +55,47 @@ class JUnitParallelCases {
 
     private companion object {
         val slowRunning = java.util.concurrent.CountDownLatch(1)
+    }
+}
+
+/** Two tests that share one context, opened before them and closed after them: its workers are no test's leak. */
+@ExtendWith(OffloadJUnitExtension::class)
+@org.junit.jupiter.api.TestInstance(org.junit.jupiter.api.TestInstance.Lifecycle.PER_CLASS)
+class JUnitSharedContextCases {
+    private lateinit var shared: WorkerContext
+
+    @org.junit.jupiter.api.BeforeAll
+    fun open() {
+        shared = WorkerContext.open()
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    fun close() {
+        shared.close() // throws if the extension killed its workers
+    }
+
+    @Test
+    fun first() = runBlocking { assertNotEquals(ProcessHandle.current().pid(), runSync(::pid, context = shared)) }
+
+    @Test
+    fun second() = runBlocking { assertNotEquals(ProcessHandle.current().pid(), runSync(::pid, context = shared)) }
+}
+
+/** A test whose injected context fails to close (a call left running past a short grace period) and that leaks. */
+class JUnitCloseFailureCases {
+    @JvmField
+    @org.junit.jupiter.api.extension.RegisterExtension
+    val offload = OffloadJUnitExtension(
+        dev.offload.WorkerConfig.builder().gracePeriod(java.time.Duration.ofMillis(200)).build(),
+    )
+
+    @Test
+    fun leavesACallRunningAndLeaks(ctx: WorkerContext) {
+        kotlinx.coroutines.CoroutineScope(kotlinx.coroutines.Dispatchers.IO).async {
+            runSync(::sleepThenReturn, 60_000L, context = ctx) // fails when the close kills its worker
+        }
+        val deadline = System.nanoTime() + 30_000_000_000L
+        while (ctx.statistics().runningWorkers() == 0 && System.nanoTime() < deadline) Thread.onSpinWait()
+        LeakingWorker.start()
     }
 }

@@ -48,6 +48,15 @@ class TestHelpersSpec : FunSpec({
         runSync(::pid) shouldNotBe ProcessHandle.current().pid()
     }
 
+    val shared = dev.offload.WorkerContext.open() // shared by the spec's tests, open before them
+    afterSpec { shared.close() } // throws if a helper killed its worker
+
+    test("the kotest helper leaves alone a context the spec shares, opened before the test").config(
+        extensions = listOf(OffloadKotestExtension()),
+    ) {
+        runSync(::pid, context = shared) shouldNotBe ProcessHandle.current().pid() // starts the shared worker
+    }
+
     test("the JUnit helper fails a test that leaks a worker, and passes one that does not") {
         val results = EngineTestKit.engine("junit-jupiter")
             .selectors(selectClass(JUnitHelperCases::class.java))
@@ -59,7 +68,35 @@ class TestHelpersSpec : FunSpec({
             .get().throwable.get()
         failure.message.orEmpty() shouldContain "worker processes outlived leaksAWorker"
         dev.offload.Offload.defaultContext().close() // the default context's worker is not the test's to close
-        WorkerLeaks.liveWorkerPids() shouldBe emptySet()
+        WorkerLeaks.liveWorkerPids() - dev.offload.internal.Secrets.core(shared).workerPids() shouldBe emptySet()
+    }
+
+    test("the JUnit helper leaves alone a context the test class shares, opened before its tests") {
+        val results = EngineTestKit.engine("junit-jupiter")
+            .selectors(selectClass(JUnitSharedContextCases::class.java))
+            .execute()
+        val failures = results.allEvents().failed().list().map {
+            it.getPayload(org.junit.platform.engine.TestExecutionResult::class.java).get().throwable.get()
+        }
+        withClue(failures.toString()) {
+            results.testEvents().succeeded().count() shouldBe 2L
+            failures shouldBe emptyList() // nor did the class's own close in @AfterAll fail
+        }
+        WorkerLeaks.liveWorkerPids() - dev.offload.internal.Secrets.core(shared).workerPids() shouldBe emptySet()
+    }
+
+    test("the JUnit helper reports a leak even when the injected context fails to close, with its configuration") {
+        val results = EngineTestKit.engine("junit-jupiter")
+            .selectors(selectClass(JUnitCloseFailureCases::class.java))
+            .execute()
+            .testEvents()
+        val failure = results.failed().list().single()
+            .getPayload(org.junit.platform.engine.TestExecutionResult::class.java).get().throwable.get()
+        failure.message.orEmpty() shouldContain "graceful shutdown failed" // the 200 ms grace period elapsed
+        // After the close report's own: the killed worker.
+        failure.suppressed.last().message.orEmpty().substringBefore(":") shouldBe
+            "worker processes outlived leavesACallRunningAndLeaks(WorkerContext)"
+        WorkerLeaks.liveWorkerPids() - dev.offload.internal.Secrets.core(shared).workerPids() shouldBe emptySet()
     }
 
     test("the JUnit helper leaves parallel tests each other's workers") {
@@ -72,6 +109,6 @@ class TestHelpersSpec : FunSpec({
             .get().throwable.get() }.toString()) {
             results.succeeded().count() shouldBe 2L
         }
-        WorkerLeaks.liveWorkerPids() shouldBe emptySet()
+        WorkerLeaks.liveWorkerPids() - dev.offload.internal.Secrets.core(shared).workerPids() shouldBe emptySet()
     }
 })
