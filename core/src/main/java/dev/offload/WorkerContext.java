@@ -890,7 +890,9 @@ public final class WorkerContext implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return (R) outcome(f);
             }
-            awaitSettledUninterruptibly(f);
+            if (f.started().isDone()) { // else it never reached a worker and never will: nothing to wait for
+                awaitSettledUninterruptibly(f);
+            }
             Thread.currentThread().interrupt();
             String fate = f.abandonedFate();
             CancellationException c = new CancellationException(!f.started().isDone()

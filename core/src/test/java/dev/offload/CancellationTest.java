@@ -141,6 +141,31 @@ class CancellationTest {
     }
 
     @Test
+    void aCallCancelledWhileItsWorkerStartsEndsAtOnceAndTheCloseDoesNotWaitForThatStart() throws Exception {
+        WorkerContext ctx = WorkerContext.open(WorkerConfig.builder().init(Fns::hangingInit)
+                .startupTimeout(Duration.ofSeconds(120)).gracePeriod(Duration.ofSeconds(60)).build());
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread caller = new Thread(() -> {
+            try {
+                ctx.runSync(Fns::square, 3);
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        });
+        caller.start();
+        Eventually.within(Duration.ofSeconds(10), "its worker is starting", () -> !NoWorkerLeft.liveWorkers().isEmpty());
+        caller.interrupt();
+        caller.join(10_000);
+        assertFalse(caller.isAlive(), "runSync returned without waiting for the start (init hangs for 60 s)");
+        assertInstanceOf(CancellationException.class, thrown.get());
+        assertTrue(thrown.get().getMessage().endsWith("reached a worker; it did not run"), thrown.get().getMessage());
+        long start = System.nanoTime();
+        ctx.close(); // the start no call wants is cut short: no grace period, and no failed shutdown to report
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(30), "close did not wait out the grace period");
+        assertEquals(1, ctx.statistics().callsCancelled(), ctx.statistics().toString());
+    }
+
+    @Test
     void cancelledCallKillsWorker() throws Exception {
         try (WorkerContext ctx = WorkerContext.open()) {
             CompletableFuture<Integer> f = ctx.submit(Fns::touchThenSpin, marker());

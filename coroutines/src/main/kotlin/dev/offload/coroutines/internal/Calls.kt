@@ -209,7 +209,9 @@ private suspend fun awaitCall(future: CallFuture<Any?>): Any? {
         return future.await() // cancelling the coroutine cancels the future: the core kills or abandons the call
     } catch (e: kotlinx.coroutines.CancellationException) {
         thrownInWorker(future)?.let { throw dev.offload.internal.ExceptionRebuilder.withCallerFrames(it, 0) }
-        if (future.isCancelled) {
+        // A call that never reached a worker never will (a worker still starting for it is kept for the next call):
+        // nothing to wait for.
+        if (future.isCancelled && future.started().isDone) {
             withContext(NonCancellable) {
                 if (future.killOnCancel()) {
                     // Until the worker is reaped, at most REAP_TIMEOUT of real time: the JDK's clock, not the
