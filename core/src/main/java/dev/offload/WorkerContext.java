@@ -800,7 +800,8 @@ public final class WorkerContext implements AutoCloseable {
     /**
      * Starts workers until at least {@code workers} are idle, and waits for them, so the next calls skip the
      * JVM start-up. A call made meanwhile (from another thread) takes the first of them that is up, rather than
-     * starting one more worker; fewer may then be idle when this returns.
+     * starting one more worker; fewer may then be idle when this returns. If the calling thread is interrupted,
+     * this returns at once with the interrupt status set, and the starts go on.
      *
      * @param workers how many idle workers to have ready
      * @throws IllegalArgumentException if {@code workers} is negative

@@ -6,7 +6,9 @@ import java.util.Arrays;
  * A snapshot of a {@link WorkerContext}: its workers and calls now (idle workers in the cache, calls running, workers
  * pinned to stateful maps), and what it has done since it opened (workers started, killed, crashed, retired; calls
  * completed, failed, cancelled). The current counts are read together; the totals are each exact but read one after
- * another.
+ * another. Once nothing is starting, exiting or being killed, {@code workersStarted() == idleWorkers() +
+ * runningWorkers() + pinnedWorkers() + workersKilled() + workersCrashed() + workersRetired()} (a running call counts
+ * its worker); a worker on its way up for nobody, or on its way out, is counted as started but not yet elsewhere.
  *
  * <pre>{@code
  * WorkerStatistics s = ctx.statistics();

@@ -121,4 +121,29 @@ class PrestartTest {
             assertTrue(e.getMessage().contains("no JVM here"), e.getMessage());
         }
     }
+
+    @Test
+    void anInterruptEndsThePrestartsWaitAndTheStartsGoOn() throws Exception {
+        WorkerContext ctx = WorkerContext.open(WorkerConfig.builder().init(Fns::hangingInit)
+                .startupTimeout(Duration.ofSeconds(120)).build());
+        try {
+            Thread waiter = Thread.currentThread();
+            CompletableFuture<Void> interrupter = CompletableFuture.runAsync(() -> {
+                Eventually.within(WAIT, "a worker is starting", () -> !NoWorkerLeft.liveWorkers().isEmpty());
+                waiter.interrupt();
+            });
+            long start = System.nanoTime();
+            try {
+                ctx.prestart(1); // its worker's init hangs for 60 s
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept");
+            } finally {
+                Thread.interrupted();
+            }
+            interrupter.join();
+            assertTrue(System.nanoTime() - start < Duration.ofSeconds(30).toNanos(), "it did not wait for the start");
+            assertEquals(1, NoWorkerLeft.liveWorkers().size(), "the start goes on");
+        } finally {
+            ctx.close(); // the start no call wants is cut short
+        }
+    }
 }

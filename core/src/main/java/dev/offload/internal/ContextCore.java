@@ -1536,7 +1536,15 @@ public final class ContextCore implements ProcessWorker.Listener {
         }
         RuntimeException failure = null;
         for (CompletableFuture<Throwable> s : starts) {
-            Throwable e = s.join();
+            Throwable e;
+            try {
+                e = s.get();
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt(); // the starts go on; the caller stops waiting for them
+                return;
+            } catch (java.util.concurrent.ExecutionException unexpected) {
+                e = unexpected.getCause();
+            }
             if (e != null && failure == null) {
                 failure = startFailure(e);
             }
