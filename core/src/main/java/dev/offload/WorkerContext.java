@@ -891,12 +891,12 @@ public final class WorkerContext implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return (R) outcome(f);
             }
-            if (f.started().isDone()) { // else it never reached a worker and never will: nothing to wait for
+            if (!f.neverRan()) { // else it never reached a worker and never will: nothing to wait for
                 awaitSettledUninterruptibly(f);
             }
             Thread.currentThread().interrupt();
             String fate = f.abandonedFate();
-            CancellationException c = new CancellationException(!f.started().isDone()
+            CancellationException c = new CancellationException(f.neverRan()
                     ? "interrupted before " + f.functionName() + " reached a worker; it did not run"
                     : "interrupted while running " + f.functionName() + ": " + (fate != null ? fate
                             : f.killOnCancel() ? "its worker was killed"

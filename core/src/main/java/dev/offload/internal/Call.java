@@ -47,6 +47,10 @@ final class Call {
      * kills the call's worker before the future's dependents run. Set by the context.
      */
     volatile java.util.function.BiConsumer<Call, String> beforeOutsideCompletion;
+    /** Handed a worker (set under the context's lock, once): from then on it may run. */
+    volatile boolean assigned;
+    /** Abandoned before it was handed a worker: it did not run, and never will (set under the lock, in abandon). */
+    volatile boolean neverRan;
     /** Its worker was killed because its future is being completed from outside, which completes it. */
     volatile boolean completingFromOutside;
     /** For a call its caller abandoned: how its worker ended, once it has (null if its reply came instead). */

@@ -55,6 +55,14 @@ public final class CallFuture<R> extends CompletableFuture<R> {
         return call.workerEnd;
     }
 
+    /**
+     * Whether the call was abandoned (cancelled, interrupted, timed out) before it was handed a worker: then it did not
+     * run and never will. Decided as its future completed from outside.
+     */
+    public boolean neverRan() {
+        return call.neverRan;
+    }
+
     /** Whether cancelling kills the worker. */
     public boolean killOnCancel() {
         return call.killOnCancel;

@@ -94,8 +94,6 @@ public final class ContextCore implements ProcessWorker.Listener {
     private final Map<ProcessWorker, Lease> leased = new HashMap<>();
     private final Set<ProcessWorker> forcedKills = new HashSet<>();
     private final List<WorkerExit> closeFailures = new ArrayList<>();
-    /** Calls waiting for a worker started for them (between dispatch and handOver or startFailed). */
-    private final Set<Call> startingFor = new HashSet<>();
     /** Whether an interrupt of the thread closing the context ended its wait for running calls (for messages). */
     private volatile boolean closeInterrupted;
 
@@ -706,6 +704,7 @@ public final class ContextCore implements ProcessWorker.Listener {
                 running++;
                 busy.put(now, call);
                 call.worker = now;
+                call.assigned = true;
                 call.permit = GRANTED;
             } else {
                 queued.add(call);
@@ -824,6 +823,7 @@ public final class ContextCore implements ProcessWorker.Listener {
                 } else if (w != null) {
                     busy.put(w, call);
                     call.worker = w;
+                    call.assigned = true;
                 } else if (call.lease == null && unclaimedStarts > 0) {
                     unclaimedStarts--; // a prestarted worker is on its way, and further along than a new one
                     unwantedStarts = Math.min(unwantedStarts, unclaimedStarts); // wanted again if it was not
@@ -832,7 +832,6 @@ public final class ContextCore implements ProcessWorker.Listener {
                     return;
                 } else {
                     starting++;
-                    startingFor.add(call);
                 }
             }
         }
@@ -854,7 +853,6 @@ public final class ContextCore implements ProcessWorker.Listener {
                 synchronized (lock) {
                     running--;
                     starting--;
-                    startingFor.remove(call);
                     lock.notifyAll();
                 }
                 call.releasePermit();
@@ -884,8 +882,6 @@ public final class ContextCore implements ProcessWorker.Listener {
         }
         synchronized (lock) {
             running--;
-            startingFor.remove(call);
-            lock.notifyAll();
         }
         call.releasePermit();
         call.fail(e);
@@ -897,7 +893,6 @@ public final class ContextCore implements ProcessWorker.Listener {
         boolean abandoned;
         boolean died;
         synchronized (lock) {
-            startingFor.remove(call);
             died = !live.contains(w); // exited between its handshake and now: onExit has already run
             // A context closing lets the call run: it was accepted, and gets the grace period as running calls do,
             // unless an interrupt of the thread closing it ended that grace period.
@@ -912,6 +907,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             } else {
                 busy.put(w, call);
                 call.worker = w;
+                call.assigned = true;
                 if (call.lease != null && !call.lease.released) {
                     call.lease.worker = w;
                     leased.put(w, call.lease);
@@ -1042,8 +1038,9 @@ public final class ContextCore implements ProcessWorker.Listener {
                 running--;
                 lock.notifyAll();
             }
-            lock.notifyAll(); // a close may be waiting only for starts this call wanted
-            starting = !wasQueued && !wasAwaiting && call.worker == null && !call.answered
+            // Never handed a worker, and never will be (handOver checks the future under this lock): it did not run.
+            call.neverRan = !call.assigned;
+            starting = !wasQueued && !wasAwaiting && !call.assigned
                     && call.permit != null && call.permit.isDone() && !call.permit.isCompletedExceptionally();
             w = call.killOnCancel ? call.worker : null;
             // From now on its reply is ignored and it never returns to the cache. Already doomed: being killed.
@@ -1686,23 +1683,21 @@ public final class ContextCore implements ProcessWorker.Listener {
         if (!interrupted) {
             interrupted = !awaitQuietInterruptibly(start + grace);
         }
-        Set<ProcessWorker> startsKilled = new HashSet<>();
         List<ProcessWorker> stragglers = new ArrayList<>();
         Set<ProcessWorker> idleAtClose = new HashSet<>(eof);
         // Running calls and starts still under way get the grace period (unless an interrupt ended it); idle workers
         // at least IDLE_EXIT_NANOS.
         List<ProcessWorker> stopped = new ArrayList<>();
         closeInterrupted = interrupted;
-        killLive(interrupted ? stopped : stragglers, idleAtClose, startsKilled, interrupted
+        killLive(interrupted ? stopped : stragglers, idleAtClose, interrupted
                 ? "still running when the thread closing the context was interrupted"
                 : "still running when the context's grace period (" + config.gracePeriod() + ") elapsed");
         awaitQuiet(start + (interrupted ? IDLE_EXIT_NANOS : Math.max(grace, IDLE_EXIT_NANOS)));
         stragglers.addAll(stopped); // not killed again below
         do { // kill what is left
-            killLive(stragglers, Set.of(), startsKilled, "did not exit once the context closed");
+            killLive(stragglers, Set.of(), "did not exit once the context closed");
         } while (!awaitQuiet(System.nanoTime() + TimeUnit.SECONDS.toNanos(1)));
         stragglers.removeAll(stopped);
-        stragglers.removeAll(startsKilled); // a start cut short lost no call: its call, if any, says so itself
         List<WorkerExit> failures;
         synchronized (lock) {
             failures = new ArrayList<>(closeFailures);
@@ -1729,50 +1724,20 @@ public final class ContextCore implements ProcessWorker.Listener {
         throw report;
     }
 
-    /**
-     * Kills the live workers that are neither in {@code killed} already nor {@code spared}, and adds them there; those
-     * that were running no call (still starting) go to {@code starts} too.
-     */
-    private void killLive(List<ProcessWorker> killed, Set<ProcessWorker> spared, Set<ProcessWorker> starts,
-            String reason) {
+    /** Kills the live workers that are neither in {@code killed} already nor {@code spared}, and adds them there. */
+    private void killLive(List<ProcessWorker> killed, Set<ProcessWorker> spared, String reason) {
         List<ProcessWorker> now;
         synchronized (lock) {
             now = new ArrayList<>(live);
             now.removeAll(killed);
             now.removeAll(spared);
             forcedKills.addAll(now);
-            for (ProcessWorker w : now) {
-                if (!busy.containsKey(w) && !leased.containsKey(w)) {
-                    starts.add(w);
-                }
-            }
         }
         for (ProcessWorker w : now) {
             telemetry.killing(w, reason);
             w.kill();
         }
         killed.addAll(now);
-    }
-
-    /**
-     * Caller holds {@code lock}: no call runs or waits for a worker to start; what still lives is idle (its input
-     * closed) or starting for nobody (a prestart, or for a call cancelled since).
-     */
-    private boolean onlyUnwantedStarts() {
-        if (!busy.isEmpty()) {
-            return false;
-        }
-        for (Call c : startingFor) {
-            if (!c.future.isDone()) {
-                return false;
-            }
-        }
-        for (Call c : awaitingStart) {
-            if (!c.future.isDone()) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Caller holds {@code lock}: no worker alive or starting, and every exit reported. */
@@ -1805,14 +1770,11 @@ public final class ContextCore implements ProcessWorker.Listener {
         }
     }
 
-    /**
-     * The wait of a close for running calls: until {@link #quiet()}, or only starts that no call waits for are left,
-     * or the deadline passes. An interrupt ends it: false then (with the flag cleared), else true.
-     */
+    /** {@link #awaitQuiet}, but an interrupt ends the wait: false then (with the flag cleared), else true. */
     private boolean awaitQuietInterruptibly(long deadline) {
         synchronized (lock) {
             long left;
-            while (!quiet() && !onlyUnwantedStarts() && (left = deadline - System.nanoTime()) > 0) {
+            while (!quiet() && (left = deadline - System.nanoTime()) > 0) {
                 try {
                     TimeUnit.NANOSECONDS.timedWait(lock, left);
                 } catch (InterruptedException e) {

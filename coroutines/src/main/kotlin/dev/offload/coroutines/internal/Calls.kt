@@ -211,7 +211,7 @@ private suspend fun awaitCall(future: CallFuture<Any?>): Any? {
         thrownInWorker(future)?.let { throw dev.offload.internal.ExceptionRebuilder.withCallerFrames(it, 0) }
         // A call that never reached a worker never will (a worker still starting for it is kept for the next call):
         // nothing to wait for.
-        if (future.isCancelled && future.started().isDone) {
+        if (future.isCancelled && !future.neverRan()) {
             withContext(NonCancellable) {
                 if (future.killOnCancel()) {
                     // Until the worker is reaped, at most REAP_TIMEOUT of real time: the JDK's clock, not the
