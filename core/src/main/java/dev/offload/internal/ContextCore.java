@@ -1028,7 +1028,6 @@ public final class ContextCore implements ProcessWorker.Listener {
     private void abandon(Call call) {
         boolean wasQueued;
         boolean wasAwaiting = false;
-        boolean starting;
         ProcessWorker w;
         synchronized (lock) {
             wasQueued = queued.remove(call);
@@ -1040,8 +1039,6 @@ public final class ContextCore implements ProcessWorker.Listener {
             }
             // Never handed a worker, and never will be (handOver checks the future under this lock): it did not run.
             call.neverRan = !call.assigned;
-            starting = !wasQueued && !wasAwaiting && !call.assigned
-                    && call.permit != null && call.permit.isDone() && !call.permit.isCompletedExceptionally();
             w = call.killOnCancel ? call.worker : null;
             // From now on its reply is ignored and it never returns to the cache. Already doomed: being killed.
             if (w != null && !doomed.add(w)) {
@@ -1057,15 +1054,15 @@ public final class ContextCore implements ProcessWorker.Listener {
                 call.releasePermit(); // granted just now; dispatch found the call gone
             }
             call.settled.complete(null);
-        } else if (starting) {
-            call.releasePermit(); // now, not once its worker is up: that worker then goes to the cache
         } else if (w != null) {
             telemetry.killing(w, call.future.isCancelled() ? "its call of " + call.fn + " was cancelled"
                     : call.future.isCompletedExceptionally() ? "its call of " + call.fn + " did not complete in time"
                     : "its call of " + call.fn + " was completed from outside");
             w.kill(); // onExit reaps, releases the permit and settles the call
         }
-        // Otherwise the call is starting a worker (startFor sees it) or runs to completion (killOnCancel=false).
+        // Otherwise the call is starting a worker (startFor sees it) or runs to completion (killOnCancel=false). A
+        // call starting a worker keeps its permit until that worker is up (and goes to the cache): releasing it now
+        // would let cancelled calls start workers past the limiter's bound, one more for each cancel.
     }
 
     // ---------------------------------------------------------------------------------------------- worker events
