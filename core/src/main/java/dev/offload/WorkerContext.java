@@ -896,7 +896,8 @@ public final class WorkerContext implements AutoCloseable {
             }
             Thread.currentThread().interrupt();
             String fate = f.abandonedFate();
-            CancellationException c = new CancellationException(f.neverRan()
+            // After the wait, started() says it too (it may have been cancelled on another thread, before neverRan).
+            CancellationException c = new CancellationException(f.neverRan() || !f.started().isDone()
                     ? "interrupted before " + f.functionName() + " reached a worker; it did not run"
                     : "interrupted while running " + f.functionName() + ": " + (fate != null ? fate
                             : f.killOnCancel() ? "its worker was killed"

@@ -307,10 +307,16 @@ public final class Fns {
         throw new java.util.concurrent.TimeoutException("mine " + x);
     }
 
-    /** Appends a line to {@code file}, waits a moment, then throws what a closed context throws. */
+    /**
+     * Appends a line to {@code file}, waits (up to 30 s) until {@code file + ".release"} exists, then throws what a
+     * closed context throws.
+     */
     public static int appendThenThrowClosed(String file) throws IOException, InterruptedException {
         java.nio.file.Files.writeString(java.nio.file.Path.of(file), "ran\n", java.nio.file.StandardOpenOption.APPEND);
-        Thread.sleep(300);
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!java.nio.file.Files.exists(java.nio.file.Path.of(file + ".release")) && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
         throw new dev.offload.internal.ContextClosedException("thrown by the function itself");
     }
 

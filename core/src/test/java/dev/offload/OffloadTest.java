@@ -105,13 +105,25 @@ class OffloadTest {
             caller.start();
             dev.offload.testing.Eventually.within(java.time.Duration.ofSeconds(10), "the call runs",
                     () -> java.nio.file.Files.exists(runs) && runs.toFile().length() > 0);
-            Offload.defaultContext().close(); // lets it finish; the call threw, it was not cut short
+            WorkerContext running = Offload.defaultContext();
+            CompletableFuture<Void> release = CompletableFuture.runAsync(() -> { // the call ends once the close began
+                dev.offload.testing.Eventually.within(java.time.Duration.ofSeconds(10), "the close began",
+                        running::isClosed);
+                try {
+                    java.nio.file.Files.createFile(java.nio.file.Path.of(runs + ".release"));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            running.close(); // lets the call finish: it throws, it is not cut short
+            release.get(30, java.util.concurrent.TimeUnit.SECONDS);
             Throwable thrown = closing.get(30, java.util.concurrent.TimeUnit.SECONDS);
             assertInstanceOf(IllegalStateException.class, thrown, "the function's own exception");
             assertEquals("thrown by the function itself", thrown.getMessage());
             assertEquals(1, java.nio.file.Files.readAllLines(runs).size(), "it ran once");
         } finally {
             java.nio.file.Files.deleteIfExists(runs);
+            java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(runs + ".release"));
         }
     }
 

@@ -79,33 +79,26 @@ public final class CallFuture<R> extends CompletableFuture<R> {
 
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
-        boolean completed;
-        try {
-            beforeOutsideCompletion("was cancelled");
-        } finally {
-            completed = super.cancel(mayInterruptIfRunning);
-        }
-        return completed;
+        return completedFromOutside("was cancelled", () -> super.cancel(mayInterruptIfRunning));
     }
 
     @Override
     public boolean completeExceptionally(Throwable ex) {
-        boolean completed;
-        try {
-            beforeOutsideCompletion("did not complete in time");
-        } finally {
-            completed = super.completeExceptionally(ex);
-        }
-        return completed;
+        return completedFromOutside("did not complete in time", () -> super.completeExceptionally(ex));
     }
 
     @Override
     public boolean complete(R value) {
+        return completedFromOutside("was completed from outside", () -> super.complete(value));
+    }
+
+    /** Runs the context's hook for an outside completion ({@code what}: how), then {@code completion}, whatever. */
+    private boolean completedFromOutside(String what, java.util.function.BooleanSupplier completion) {
         boolean completed;
         try {
-            beforeOutsideCompletion("was completed from outside");
+            beforeOutsideCompletion(what);
         } finally {
-            completed = super.complete(value);
+            completed = completion.getAsBoolean();
         }
         return completed;
     }

@@ -1678,7 +1678,11 @@ public final class ContextCore implements ProcessWorker.Listener {
             }
         }
         if (!interrupted) {
-            interrupted = !awaitQuietInterruptibly(start + grace);
+            try {
+                awaitQuietInterruptibly(start + grace);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
         }
         List<ProcessWorker> stragglers = new ArrayList<>();
         Set<ProcessWorker> idleAtClose = new HashSet<>(eof);
@@ -1749,16 +1753,12 @@ public final class ContextCore implements ProcessWorker.Listener {
     private boolean awaitQuiet(long deadline) {
         boolean interrupted = false;
         try {
-            synchronized (lock) {
-                long left;
-                while (!quiet() && (left = deadline - System.nanoTime()) > 0) {
-                    try {
-                        TimeUnit.NANOSECONDS.timedWait(lock, left);
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
+            for (;;) {
+                try {
+                    return awaitQuietInterruptibly(deadline);
+                } catch (InterruptedException e) {
+                    interrupted = true;
                 }
-                return quiet();
             }
         } finally {
             if (interrupted) {
@@ -1767,18 +1767,14 @@ public final class ContextCore implements ProcessWorker.Listener {
         }
     }
 
-    /** {@link #awaitQuiet}, but an interrupt ends the wait: false then (with the flag cleared), else true. */
-    private boolean awaitQuietInterruptibly(long deadline) {
+    /** Waits until {@link #quiet()}, or the deadline passes; true if quiet. */
+    private boolean awaitQuietInterruptibly(long deadline) throws InterruptedException {
         synchronized (lock) {
             long left;
             while (!quiet() && (left = deadline - System.nanoTime()) > 0) {
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(lock, left);
-                } catch (InterruptedException e) {
-                    return false;
-                }
+                TimeUnit.NANOSECONDS.timedWait(lock, left);
             }
-            return true;
+            return quiet();
         }
     }
 
