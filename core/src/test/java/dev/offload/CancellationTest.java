@@ -141,9 +141,9 @@ class CancellationTest {
     }
 
     @Test
-    void aRunSyncInterruptedWhileItsWorkerStartsReturnsAtOnce() throws Exception {
+    void aRunSyncInterruptedWhileItsWorkerStartsReturnsAtOnceAndACloseCutsThatStartShort() throws Exception {
         WorkerContext ctx = WorkerContext.open(WorkerConfig.builder().init(Fns::hangingInit)
-                .startupTimeout(Duration.ofSeconds(120)).gracePeriod(Duration.ofMillis(300)).build());
+                .startupTimeout(Duration.ofSeconds(120)).gracePeriod(Duration.ofSeconds(60)).build());
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         Thread caller = new Thread(() -> {
             try {
@@ -160,8 +160,11 @@ class CancellationTest {
         assertInstanceOf(CancellationException.class, thrown.get());
         assertTrue(thrown.get().getMessage().endsWith("reached a worker; it did not run"), thrown.get().getMessage());
         assertEquals(1, ctx.statistics().callsCancelled(), ctx.statistics().toString());
-        // The start goes on for the next call; closing cuts it short after the grace period (and reports that kill).
-        assertThrows(BrokenWorkerException.class, ctx::close);
+        // The start goes on, for the next call; a close cuts it short at once, as no call wants it: no grace period,
+        // and no failed shutdown to report.
+        long start = System.nanoTime();
+        ctx.close();
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(30), "close did not wait out the grace period");
     }
 
     @Test

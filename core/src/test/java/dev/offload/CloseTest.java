@@ -61,6 +61,24 @@ class CloseTest {
     }
 
     @Test
+    void aWorkerExitingAfterItsCallIsLeftToFinishWhileAnotherCallStillRuns() throws Exception {
+        // Once the first call is done its worker gets EOF and exits slowly; the close must not cut that short, nor
+        // take it for a start that nobody wants once the second call is done too.
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        WorkerContext ctx = WorkerContext.open(WorkerConfig.builder().gracePeriod(Duration.ofSeconds(30)).build());
+        CompletableFuture<String> first = ctx.submit(Fns::slowExitAfter, 1000L, a.toString());
+        CompletableFuture<String> second = ctx.submit(Fns::slowExitAfter, 1300L, b.toString());
+        Eventually.within(Duration.ofSeconds(20), "both calls run", () -> ctx.statistics().runningWorkers() == 2
+                && NoWorkerLeft.liveWorkers().size() == 2);
+        ctx.close(); // would throw on a forced kill
+        assertEquals("ok", first.get());
+        assertEquals("ok", second.get());
+        assertTrue(java.nio.file.Files.exists(a) && java.nio.file.Files.exists(b), "both workers exited cleanly");
+        assertEquals(0, ctx.statistics().workersKilled(), ctx.statistics().toString());
+    }
+
+    @Test
     void anInterruptedCloseDoesNotHandAWorkerStillStartingToItsCall() throws Exception {
         WorkerContext ctx = WorkerContext.open(WorkerConfig.builder().gracePeriod(Duration.ofSeconds(60)).build());
         CompletableFuture<Long> call = ctx.submit(Fns::hangIfNegative, -1); // its worker is starting

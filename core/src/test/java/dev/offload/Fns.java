@@ -320,6 +320,23 @@ public final class Fns {
         throw new dev.offload.internal.ContextClosedException("thrown by the function itself");
     }
 
+    /**
+     * Sleeps {@code sleepMs}, then returns, leaving a shutdown hook that takes 1.5 s to write {@code marker}: the
+     * worker takes that long to exit once its input closes.
+     */
+    public static String slowExitAfter(Long sleepMs, String marker) throws InterruptedException {
+        Thread.sleep(sleepMs);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                Thread.sleep(1500);
+                java.nio.file.Files.writeString(java.nio.file.Path.of(marker), "done");
+            } catch (Exception e) {
+                // the marker stays missing
+            }
+        }));
+        return "ok";
+    }
+
     public static int squareEven(int x) {
         if (x % 2 != 0) {
             throw new SpecialException("odd " + x, null);

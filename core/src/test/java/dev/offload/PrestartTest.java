@@ -125,7 +125,7 @@ class PrestartTest {
     @Test
     void anInterruptEndsThePrestartsWaitAndTheStartsGoOn() throws Exception {
         WorkerContext ctx = WorkerContext.open(WorkerConfig.builder().init(Fns::hangingInit)
-                .startupTimeout(Duration.ofSeconds(120)).gracePeriod(Duration.ofMillis(300)).build());
+                .startupTimeout(Duration.ofSeconds(120)).gracePeriod(Duration.ofSeconds(60)).build());
         try {
             Thread waiter = Thread.currentThread();
             CompletableFuture<Void> interrupter = CompletableFuture.runAsync(() -> {
@@ -143,8 +143,10 @@ class PrestartTest {
             assertTrue(System.nanoTime() - start < Duration.ofSeconds(30).toNanos(), "it did not wait for the start");
             assertEquals(1, NoWorkerLeft.liveWorkers().size(), "the start goes on");
         } finally {
-            // The start, its init hanging, is cut short after the grace period, and that kill is reported.
-            assertThrows(BrokenWorkerException.class, ctx::close);
+            // The start, its init hanging, is cut short at once: no call wants it, and it is no failed shutdown.
+            long start = System.nanoTime();
+            ctx.close();
+            assertTrue(System.nanoTime() - start < Duration.ofSeconds(30).toNanos(), "no grace period for it");
         }
     }
 }

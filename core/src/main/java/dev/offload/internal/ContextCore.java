@@ -94,6 +94,8 @@ public final class ContextCore implements ProcessWorker.Listener {
     private final Map<ProcessWorker, Lease> leased = new HashMap<>();
     private final Set<ProcessWorker> forcedKills = new HashSet<>();
     private final List<WorkerExit> closeFailures = new ArrayList<>();
+    /** Calls waiting for a worker started for them (from dispatch, or a prestart they claimed, to handOver). */
+    private final Set<Call> startingFor = new HashSet<>();
     /** Whether an interrupt of the thread closing the context ended its wait for running calls (for messages). */
     private volatile boolean closeInterrupted;
 
@@ -832,6 +834,7 @@ public final class ContextCore implements ProcessWorker.Listener {
                     return;
                 } else {
                     starting++;
+                    startingFor.add(call);
                 }
             }
         }
@@ -853,6 +856,7 @@ public final class ContextCore implements ProcessWorker.Listener {
                 synchronized (lock) {
                     running--;
                     starting--;
+                    startingFor.remove(call);
                     lock.notifyAll();
                 }
                 call.releasePermit();
@@ -882,6 +886,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         }
         synchronized (lock) {
             running--;
+            startingFor.remove(call);
         }
         call.releasePermit();
         call.fail(e);
@@ -893,6 +898,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         boolean abandoned;
         boolean died;
         synchronized (lock) {
+            startingFor.remove(call);
             died = !live.contains(w); // exited between its handshake and now: onExit has already run
             // A context closing lets the call run: it was accepted, and gets the grace period as running calls do,
             // unless an interrupt of the thread closing it ended that grace period.
@@ -1039,6 +1045,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             }
             // Never handed a worker, and never will be (handOver checks the future under this lock): it did not run.
             call.neverRan = !call.assigned;
+            lock.notifyAll(); // a close may be waiting only for starts that this call wanted
             w = call.killOnCancel ? call.worker : null;
             // From now on its reply is ignored and it never returns to the cache. Already doomed: being killed.
             if (w != null && !doomed.add(w)) {
@@ -1074,6 +1081,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         telemetry.workersStarted.incrementAndGet();
         synchronized (lock) {
             live.add(worker);
+            lock.notifyAll(); // a close may be waiting to cut short a start no call wants
         }
     }
 
@@ -1386,6 +1394,9 @@ public final class ContextCore implements ProcessWorker.Listener {
         boolean closeIt = false;
         synchronized (lock) {
             call = awaitingStart.poll();
+            if (call != null) {
+                startingFor.add(call); // until handOver: a close must still see a call waiting for this worker
+            }
             if (call == null) {
                 unclaimedStarts--;
                 lock.notifyAll(); // a prestart(n) may be waiting for this start
@@ -1677,9 +1688,10 @@ public final class ContextCore implements ProcessWorker.Listener {
                         + ".gracePeriod), then killing " + (running == 1 ? "its worker" : "their workers"));
             }
         }
+        Set<ProcessWorker> startsCut = new HashSet<>();
         if (!interrupted) {
             try {
-                awaitQuietInterruptibly(start + grace);
+                awaitRunningCalls(start + grace, startsCut);
             } catch (InterruptedException e) {
                 interrupted = true;
             }
@@ -1699,6 +1711,7 @@ public final class ContextCore implements ProcessWorker.Listener {
             killLive(stragglers, Set.of(), "did not exit once the context closed");
         } while (!awaitQuiet(System.nanoTime() + TimeUnit.SECONDS.toNanos(1)));
         stragglers.removeAll(stopped);
+        stragglers.removeAll(startsCut); // no call wanted them: no failure of the shutdown
         List<WorkerExit> failures;
         synchronized (lock) {
             failures = new ArrayList<>(closeFailures);
@@ -1765,6 +1778,61 @@ public final class ContextCore implements ProcessWorker.Listener {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * The close's wait for running calls: until {@link #quiet()} or the deadline. Meanwhile, once no call runs or waits
+     * for a worker to start, workers still starting are killed (a prestart, or a start for a call cancelled since:
+     * their init may run for long) and added to {@code cut}; workers that are up, idle ones exiting after EOF say, are
+     * left to finish.
+     */
+    private void awaitRunningCalls(long deadline, Set<ProcessWorker> cut) throws InterruptedException {
+        for (;;) {
+            List<ProcessWorker> unwanted = new ArrayList<>();
+            synchronized (lock) {
+                long left;
+                while (!quiet() && (left = deadline - System.nanoTime()) > 0) {
+                    if (noCallNeedsAWorker()) {
+                        for (ProcessWorker w : live) {
+                            if (!w.isUp() && !cut.contains(w)) {
+                                unwanted.add(w);
+                            }
+                        }
+                        if (!unwanted.isEmpty()) {
+                            break;
+                        }
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(lock, left);
+                }
+                if (unwanted.isEmpty()) {
+                    return;
+                }
+                cut.addAll(unwanted);
+                forcedKills.addAll(unwanted);
+            }
+            for (ProcessWorker w : unwanted) {
+                telemetry.killing(w, "it was still starting, for no call, when the context closed");
+                w.kill();
+            }
+        }
+    }
+
+    /** Caller holds {@code lock}: no call runs in a worker, and none waits for a worker to start. */
+    private boolean noCallNeedsAWorker() {
+        if (!busy.isEmpty()) {
+            return false;
+        }
+        for (Call c : startingFor) {
+            if (!c.future.isDone()) {
+                return false;
+            }
+        }
+        for (Call c : awaitingStart) {
+            if (!c.future.isDone()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Waits until {@link #quiet()}, or the deadline passes; true if quiet. */

@@ -184,6 +184,7 @@ public final class ProcessWorker {
                         runsInit ? "become ready (its init function was still running)" : "become ready",
                         startupTimeout);
             }
+            w.up = true;
             return w;
         } catch (IOException e) {
             w.kill();
@@ -194,6 +195,13 @@ public final class ProcessWorker {
     }
 
     private final CompletableFuture<Void> handshake = new CompletableFuture<>();
+    /** Set once {@link #start} has it ready (handshake done, init run): before that, it is starting. */
+    private volatile boolean up;
+
+    /** Whether it has finished starting (see {@link #start}); false while its handshake or init is under way. */
+    public boolean isUp() {
+        return up;
+    }
 
     /** Waits up to {@code timeout} (what is left of {@code startupTimeout}, which the message names) for {@code f}. */
     private void await(CompletableFuture<Void> f, Duration timeout, String what, Duration startupTimeout) {
