@@ -61,6 +61,22 @@ class CloseTest {
     }
 
     @Test
+    void closingRightAfterOpeningWithPrestartLetsTheBootingWorkersExitCleanly() {
+        WorkerContext ctx = WorkerContext.open(WorkerConfig.builder().prestart(2).build());
+        PrintStream err = System.err;
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        try {
+            System.setErr(new PrintStream(printed, true));
+            ctx.close(); // would throw on a forced kill
+        } finally {
+            System.setErr(err);
+        }
+        assertEquals(0, ctx.statistics().workersKilled(), ctx.statistics().toString());
+        assertEquals("", printed.toString(), "no warning about the prestarts");
+        assertTrue(NoWorkerLeft.liveWorkers().isEmpty(), "close returns after every worker is reaped");
+    }
+
+    @Test
     void aWorkerExitingAfterItsCallIsLeftToFinishWhileAnotherCallStillRuns() throws Exception {
         // Once the first call is done its worker gets EOF and exits slowly; the close must not cut that short, nor
         // take it for a start that nobody wants once the second call is done too.

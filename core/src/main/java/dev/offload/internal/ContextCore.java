@@ -148,7 +148,9 @@ public final class ContextCore implements ProcessWorker.Listener {
                 try {
                     launchPrestarts(need);
                 } catch (RuntimeException e) {
-                    logger().log(System.Logger.Level.WARNING, "prestarting workers failed", e);
+                    if (!isClosed()) { // a close cuts short the starts that no call wants: not a failure
+                        logger().log(System.Logger.Level.WARNING, "prestarting workers failed", e);
+                    }
                 }
             });
         }
@@ -887,6 +889,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         synchronized (lock) {
             running--;
             startingFor.remove(call);
+            lock.notifyAll(); // a close may be waiting until no call needs a worker
         }
         call.releasePermit();
         call.fail(e);
@@ -899,6 +902,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         boolean died;
         synchronized (lock) {
             startingFor.remove(call);
+            lock.notifyAll(); // a close may be waiting until no call needs a worker
             died = !live.contains(w); // exited between its handshake and now: onExit has already run
             // A context closing lets the call run: it was accepted, and gets the grace period as running calls do,
             // unless an interrupt of the thread closing it ended that grace period.
@@ -1555,6 +1559,9 @@ public final class ContextCore implements ProcessWorker.Listener {
             }
         }
         if (failure != null) {
+            if (isClosed()) { // a close cut the starts short: they were wanted by nobody
+                throw new ContextClosedException("worker context closed while its workers were starting");
+            }
             throw failure;
         }
     }
@@ -1782,9 +1789,10 @@ public final class ContextCore implements ProcessWorker.Listener {
 
     /**
      * The close's wait for running calls: until {@link #quiet()} or the deadline. Meanwhile, once no call runs or waits
-     * for a worker to start, workers still starting are killed (a prestart, or a start for a call cancelled since:
-     * their init may run for long) and added to {@code cut}; workers that are up, idle ones exiting after EOF say, are
-     * left to finish.
+     * for a worker to start, workers running the configured init are killed (a prestart, or a start for a call
+     * cancelled since: an init may run for long) and added to {@code cut}. Workers whose JVM is still booting (or
+     * that have no init to run) are left to come up, in milliseconds, and get EOF then; workers that are up, idle ones
+     * exiting after EOF say, are left to finish.
      */
     private void awaitRunningCalls(long deadline, Set<ProcessWorker> cut) throws InterruptedException {
         for (;;) {
@@ -1792,17 +1800,24 @@ public final class ContextCore implements ProcessWorker.Listener {
             synchronized (lock) {
                 long left;
                 while (!quiet() && (left = deadline - System.nanoTime()) > 0) {
+                    boolean booting = false;
                     if (noCallNeedsAWorker()) {
                         for (ProcessWorker w : live) {
-                            if (!w.isUp() && !cut.contains(w)) {
-                                unwanted.add(w);
+                            if (cut.contains(w)) {
+                                continue;
+                            }
+                            if (w.isInitializing() && config.init() != null) {
+                                unwanted.add(w); // its init may run for long
+                            } else if (w.isBooting() || w.isInitializing()) {
+                                booting = true; // up in milliseconds, then it gets EOF
                             }
                         }
                         if (!unwanted.isEmpty()) {
                             break;
                         }
                     }
-                    TimeUnit.NANOSECONDS.timedWait(lock, left);
+                    // Nothing tells this lock when a booting worker's handshake is done: look again soon.
+                    TimeUnit.NANOSECONDS.timedWait(lock, booting ? Math.min(left, BOOT_POLL_NANOS) : left);
                 }
                 if (unwanted.isEmpty()) {
                     return;
@@ -1816,6 +1831,8 @@ public final class ContextCore implements ProcessWorker.Listener {
             }
         }
     }
+
+    private static final long BOOT_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     /** Caller holds {@code lock}: no call runs in a worker, and none waits for a worker to start. */
     private boolean noCallNeedsAWorker() {

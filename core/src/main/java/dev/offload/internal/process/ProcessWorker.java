@@ -203,6 +203,16 @@ public final class ProcessWorker {
         return up;
     }
 
+    /** Whether its JVM is up but it has not finished starting: its init (or the reply to CONFIGURE) is under way. */
+    public boolean isInitializing() {
+        return handshake.isDone() && !up && process.isAlive();
+    }
+
+    /** Whether its JVM has not completed the handshake yet (and is alive). */
+    public boolean isBooting() {
+        return !handshake.isDone() && process.isAlive();
+    }
+
     /** Waits up to {@code timeout} (what is left of {@code startupTimeout}, which the message names) for {@code f}. */
     private void await(CompletableFuture<Void> f, Duration timeout, String what, Duration startupTimeout) {
         try {
