@@ -203,9 +203,12 @@ public final class ProcessWorker {
         return up;
     }
 
-    /** Whether its JVM is up but it has not finished starting: its init (or the reply to CONFIGURE) is under way. */
+    /**
+     * Whether its JVM is up but it has not finished starting: its init (or the reply to CONFIGURE) is under way. Not
+     * once it has reported itself broken (its init threw, say): then it is on its way out by itself.
+     */
     public boolean isInitializing() {
-        return handshake.isDone() && !up && process.isAlive();
+        return handshake.isDone() && !up && brokenReason == null && process.isAlive();
     }
 
     /** Whether its JVM has not completed the handshake yet (and is alive). */
