@@ -198,11 +198,6 @@ public final class ProcessWorker {
     /** Set once {@link #start} has it ready (handshake done, init run): before that, it is starting. */
     private volatile boolean up;
 
-    /** Whether it has finished starting (see {@link #start}); false while its handshake or init is under way. */
-    public boolean isUp() {
-        return up;
-    }
-
     /**
      * Whether its JVM is up but it has not finished starting: its init (or the reply to CONFIGURE) is under way. Not
      * once it has reported itself broken (its init threw, say): then it is on its way out by itself.
