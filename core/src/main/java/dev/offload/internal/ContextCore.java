@@ -681,7 +681,7 @@ public final class ContextCore implements ProcessWorker.Listener {
         if (!callerReads) {
             countAsyncCall(); // until its reply comes, or its future completes
         }
-        call.beforeOutsideCompletion = this::killBeforeAbandoning;
+        call.beforeOutsideCompletion = killBeforeAbandoning;
         call.future.whenComplete((r, e) -> { // registered first, so it runs after the caller's dependents
             stopsWaiting(call); // unless its reply did
             boolean fromOutside = !call.delivering;
@@ -1031,6 +1031,9 @@ public final class ContextCore implements ProcessWorker.Listener {
             hook.run();
         }
     }
+
+    /** {@link #killBeforeAbandoning}, made once: every call's future holds it. */
+    private final java.util.function.BiConsumer<Call, String> killBeforeAbandoning = this::killBeforeAbandoning;
 
     /** Tests only: runs after {@link #killBeforeAbandoning} killed a worker, before the future completes. */
     static volatile Runnable afterEarlyKill;
